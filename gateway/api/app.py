@@ -1,0 +1,25 @@
+"""The aiohttp application factory: routes, error middleware, typed app state."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.api import devices, events, openapi, system
+from gateway.api.auth import Authenticator
+from gateway.api.errors import error_middleware
+from gateway.api.keys import AUTH, GATEWAY
+from gateway.service import Gateway
+
+__all__ = ["GATEWAY", "make_app"]
+
+
+def make_app(gateway: Gateway) -> web.Application:
+    """Build the API for a gateway; the caller starts and stops the gateway itself."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
+    app[GATEWAY] = gateway
+    app[AUTH] = Authenticator(gateway.config.auth)
+    app.add_routes(system.routes)
+    app.add_routes(devices.routes)
+    app.add_routes(events.routes)
+    app.add_routes(openapi.routes)
+    return app

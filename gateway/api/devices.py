@@ -1,0 +1,121 @@
+"""Device resources: list, detail, state, health, diagnostics, probe and commands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from gateway.api.keys import AUTH, GATEWAY
+from gateway.api.params import int_param
+from gateway.api.views import device_view, state_view
+from gateway.sdk.errors import InvalidArguments, JunctionError
+from gateway.service import CommandFailure
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/devices")
+async def list_devices(request: web.Request) -> web.Response:
+    request.app[AUTH].require_read(request)
+    gw = request.app[GATEWAY]
+    limit = int_param(request, "limit", 500, 1, 5000)
+    start = int_param(request, "cursor", 0, 0, 10**9)
+    kind = request.query.get("kind")
+    status = request.query.get("status")
+    selected = [rt for rt in gw.registry
+                if (kind is None or rt.config.kind.value == kind)
+                and (status is None or rt.health.status.value == status)]
+    page = selected[start:start + limit]
+    nxt = str(start + limit) if start + limit < len(selected) else None
+    return web.json_response({"items": [device_view(rt) for rt in page], "next": nxt})
+
+
+@routes.get("/api/v1/devices/{id}")
+async def get_device(request: web.Request) -> web.Response:
+    request.app[AUTH].require_read(request)
+    rt = request.app[GATEWAY].registry.get(request.match_info["id"])
+    return web.json_response(device_view(rt))
+
+
+@routes.get("/api/v1/devices/{id}/state")
+async def get_state(request: web.Request) -> web.Response:
+    request.app[AUTH].require_read(request)
+    rt = request.app[GATEWAY].registry.get(request.match_info["id"])
+    body = state_view(rt)
+    if body is None:
+        h = rt.health.health
+        return web.json_response(
+            {"error": "no_state", "message": f"no state read from {rt.id} yet",
+             "health": h.status.value, "reason": h.reason}, status=503)
+    return web.json_response(body)
+
+
+@routes.get("/api/v1/devices/{id}/health")
+async def get_health(request: web.Request) -> web.Response:
+    request.app[AUTH].require_read(request)
+    rt = request.app[GATEWAY].registry.get(request.match_info["id"])
+    return web.json_response(rt.health.health.model_dump(mode="json"))
+
+
+@routes.get("/api/v1/devices/{id}/diagnostics")
+async def get_diagnostics(request: web.Request) -> web.Response:
+    request.app[AUTH].require_read(request)
+    rt = request.app[GATEWAY].registry.get(request.match_info["id"])
+    body = {"device": rt.id, "health": rt.health.health.model_dump(mode="json"),
+            **rt.diagnostics.snapshot()}
+    return web.json_response(body, dumps=lambda o: json.dumps(o, default=str))
+
+
+@routes.post("/api/v1/devices/{id}/probe")
+async def probe(request: web.Request) -> web.Response:
+    """Poll now, exactly as the scheduler does, and answer what happened."""
+    request.app[AUTH].require_operator(request)
+    gw = request.app[GATEWAY]
+    rt = gw.registry.get(request.match_info["id"])
+    outcome = await gw.scheduler.poll_once(rt)
+    return web.json_response({"device": rt.id, "outcome": outcome.reason,
+                              "message": outcome.message,
+                              "latency_ms": round(outcome.latency_s * 1000, 3),
+                              "health": rt.health.health.model_dump(mode="json")})
+
+
+@routes.post("/api/v1/devices/{id}/commands")
+async def post_command(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY]
+    device_id = request.match_info["id"]
+    try:
+        principal = request.app[AUTH].require_operator(request)
+    except JunctionError as err:
+        gw.registry.get(device_id)  # 404 first for unknown devices
+        await gw.audit_denied(device_id, "?", "unauthorized" if err.http_status == 401
+                              else "forbidden", err.message)
+        raise
+    gw.registry.get(device_id)
+    body = await _json_body(request)
+    name = body.get("command")
+    if not isinstance(name, str):
+        raise InvalidArguments("body must have a 'command' string")
+    args = body.get("args", {})
+    try:
+        record = await gw.execute(device_id, name, args, principal.name)
+    except CommandFailure as failure:
+        payload = failure.outcome.model_dump(mode="json")
+        payload.update(error=failure.outcome.outcome, message=failure.outcome.message)
+        return web.json_response(payload, status=failure.status)
+    return web.json_response(record.model_dump(mode="json"), status=200)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > 64 * 1024:
+        raise InvalidArguments("request body too large (64 KiB at most)")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InvalidArguments(f"body is not valid JSON: {err}") from None
+    if not isinstance(body, dict):
+        raise InvalidArguments("body must be a JSON object")
+    return body

@@ -1,0 +1,13 @@
+"""Typed application keys (aiohttp AppKey) for what handlers need."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.api.auth import Authenticator
+from gateway.service import Gateway
+
+__all__ = ["GATEWAY", "AUTH"]
+
+GATEWAY = web.AppKey("gateway", Gateway)
+AUTH = web.AppKey("auth", Authenticator)

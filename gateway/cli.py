@@ -1,0 +1,105 @@
+"""The `junction` command: demo, serve, check-config, adapters."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from gateway.adapters import AdapterCatalog
+from gateway.config import load_config
+from gateway.yamlsource import YamlFileError
+
+__all__ = ["main"]
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+
+    asyncio.run(run_demo(args.port, args.operator_token, args.store))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gateway.runner import serve_until_signal
+    from gateway.service import Gateway
+
+    catalog = AdapterCatalog.discover()
+    try:
+        loaded = load_config(args.config, catalog)
+    except YamlFileError as err:
+        for e in err.errors:
+            print(e, file=sys.stderr)
+        return 2
+    gateway = Gateway(loaded, catalog)
+    api = loaded.config.api
+
+    def ready(port: int) -> None:
+        print(f"Junction serving {len(loaded.config.devices)} devices at "
+              f"http://{api.host}:{port}", flush=True)
+
+    asyncio.run(serve_until_signal(gateway, api.host, api.port, on_ready=ready))
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    try:
+        loaded = load_config(args.config)
+    except YamlFileError as err:
+        for e in err.errors:
+            print(e)
+        print(f"{len(err.errors)} error(s)")
+        return 1
+    print(f"{args.config}: OK ({len(loaded.config.devices)} devices)")
+    return 0
+
+
+def cmd_adapters(args: argparse.Namespace) -> int:
+    catalog = AdapterCatalog.discover()
+    for name, cls in catalog.items():
+        info = cls.info
+        print(f"{name:12} {info.title}")
+        print(f"{'':12} protocols: {', '.join(info.protocols)}; kinds: {', '.join(info.kinds)}")
+        print(f"{'':12} capabilities: {', '.join(sorted(info.capabilities))}")
+        if info.commands:
+            print(f"{'':12} commands: {', '.join(sorted(info.commands))}")
+    for name, error in catalog.broken.items():
+        print(f"{name:12} BROKEN: {error}")
+    return 1 if catalog.broken else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="junction", description=__doc__)
+    parser.add_argument("--log-level", default="info")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="simulated devices + gateway on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--operator-token", default=None)
+    demo.add_argument("--store", default=None, help="SQLite path (default: a temp dir)")
+    demo.set_defaults(fn=cmd_demo)
+    serve = sub.add_parser("serve", help="run against a config of real devices")
+    serve.add_argument("--config", required=True)
+    serve.set_defaults(fn=cmd_serve)
+    check = sub.add_parser("check-config", help="validate a config; every error with its line")
+    check.add_argument("config")
+    check.set_defaults(fn=cmd_check_config)
+    adapters = sub.add_parser("adapters", help="list installed adapters")
+    adapters.set_defaults(fn=cmd_adapters)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging(args.log_level)
+    result: int = args.fn(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

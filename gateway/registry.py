@@ -1,0 +1,110 @@
+"""The device registry: one `DeviceRuntime` per configured device, built from a loaded config.
+
+A runtime holds what the gateway knows about a device while it runs: its adapter instance,
+health machine, last state and diagnostics. Lookups are by id; iteration keeps config order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+from gateway.adapters import AdapterCatalog
+from gateway.config import LoadedConfig
+from gateway.health.state import HealthMachine
+from gateway.model import CameraState, DeviceConfig, SignalControllerState
+from gateway.sdk.adapter import Adapter, AdapterContext, AdapterInfo, DeviceIdentity
+from gateway.sdk.adapter import SharedResources
+from gateway.sdk.diagnostics import Diagnostics
+from gateway.sdk.errors import ConfigError, NotFound
+from gateway.sdk.profile import Profile
+
+__all__ = ["DeviceRuntime", "Registry"]
+
+log = logging.getLogger(__name__)
+
+
+class DeviceRuntime:
+    __slots__ = ("config", "profile", "adapter", "info", "health", "diagnostics", "state",
+                 "state_monotonic", "identity", "is_open", "command_lock", "labels")
+
+    def __init__(self, config: DeviceConfig, profile: Profile | None, adapter: Adapter,
+                 diagnostics: Diagnostics) -> None:
+        self.config = config
+        self.profile = profile
+        self.adapter = adapter
+        self.info: AdapterInfo = type(adapter).info
+        self.health = HealthMachine(failures_to_down=config.poll.failures_to_down,
+                                    successes_to_up=config.poll.successes_to_up)
+        self.diagnostics = diagnostics
+        self.state: SignalControllerState | CameraState | None = None
+        self.state_monotonic: float | None = None
+        self.identity = DeviceIdentity()
+        self.is_open = False
+        self.command_lock = asyncio.Lock()
+        self.labels: tuple[str, str, str, str]
+        self.labels = (config.id, config.kind.value, self.vendor, self.model)
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def vendor(self) -> str:
+        p = self.profile
+        return self.config.vendor or (p.vendor if p else None) or self.identity.vendor or "unknown"
+
+    @property
+    def model(self) -> str:
+        p = self.profile
+        return self.config.model or (p.model if p else None) or self.identity.model or "unknown"
+
+    def set_identity(self, identity: DeviceIdentity) -> None:
+        self.identity = identity
+        self.labels = (self.config.id, self.config.kind.value, self.vendor, self.model)
+
+    def state_time(self) -> datetime | None:
+        return self.state.received_at if self.state is not None else None
+
+
+class Registry:
+    __slots__ = ("_devices", "shared")
+
+    def __init__(self, loaded: LoadedConfig, catalog: AdapterCatalog) -> None:
+        self._devices: dict[str, DeviceRuntime] = {}
+        self.shared: dict[str, SharedResources] = {}
+        for device in loaded.config.devices:
+            adapter_cls = catalog.get(device.adapter)
+            if adapter_cls is None:
+                raise ConfigError(f"device {device.id}: unknown adapter {device.adapter!r}")
+            profile = loaded.profiles.get(device.profile) if device.profile else None
+            shared = self.shared.setdefault(device.adapter, SharedResources())
+            diagnostics = Diagnostics()
+            context = AdapterContext(device=device, profile=profile,
+                                     options=loaded.options.get(device.id, {}),
+                                     diagnostics=diagnostics, shared=shared)
+            self._devices[device.id] = DeviceRuntime(device, profile, adapter_cls(context),
+                                                     diagnostics)
+
+    def __iter__(self) -> Iterator[DeviceRuntime]:
+        return iter(self._devices.values())
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def get(self, device_id: str) -> DeviceRuntime:
+        try:
+            return self._devices[device_id]
+        except KeyError:
+            raise NotFound(f"no device {device_id!r}") from None
+
+    async def close(self) -> None:
+        for rt in self._devices.values():
+            try:
+                await rt.adapter.close()
+            except Exception:  # closing one adapter must not leak the others
+                log.exception("device=%s event=close_failed", rt.id)
+        for shared in self.shared.values():
+            await shared.close()

@@ -1,0 +1,50 @@
+"""Run a gateway and its API until SIGINT/SIGTERM, then stop cleanly (bounded shutdown)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from gateway.api import make_app
+from gateway.service import Gateway
+
+__all__ = ["serve_until_signal", "start_api"]
+
+
+async def start_api(gateway: Gateway, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start the gateway's API; returns the runner and the bound port (port 0 = any free)."""
+    runner = web.AppRunner(make_app(gateway), access_log=None, shutdown_timeout=2.0,
+                           handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+    bound = sockets[0].getsockname()[1] if sockets else port
+    return runner, bound
+
+
+async def serve_until_signal(gateway: Gateway, host: str, port: int,
+                             on_ready: Callable[[int], Awaitable[None] | None] | None = None,
+                             stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await gateway.start()
+    runner: web.AppRunner | None = None
+    try:
+        runner, bound = await start_api(gateway, host, port)
+        if on_ready is not None:
+            result = on_ready(bound)
+            if result is not None:
+                await result
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        if runner is not None:
+            await runner.cleanup()
+        await gateway.stop()

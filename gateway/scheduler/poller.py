@@ -1,0 +1,129 @@
+"""The poll loop. Every device has its own task and its own deadline, so one dead or slow
+device never delays another (the field's most common gateway failure, see
+field-pain-points §3.1). A semaphore per adapter bounds concurrent requests; a device that is
+down is polled less and less often (exponential backoff up to `max_backoff_s`).
+
+Adapters raise JunctionError; anything else is a bug in an adapter, logged once with its
+traceback and reported as reason `internal`. Nothing escapes a device's task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.model import HealthStatus
+from gateway.registry import DeviceRuntime, Registry
+from gateway.sdk.adapter import Reading
+from gateway.sdk.errors import JunctionError
+
+__all__ = ["PollOutcome", "PollSink", "Scheduler"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, frozen=True)
+class PollOutcome:
+    reading: Reading | None
+    reason: str  # "ok" or the failure reason
+    message: str
+    latency_s: float
+
+
+class PollSink(Protocol):
+    def on_poll(self, rt: DeviceRuntime, outcome: PollOutcome) -> None: ...
+
+
+class Scheduler:
+    __slots__ = ("_registry", "_sink", "_semaphores", "_max_backoff_s", "_rng", "_tasks",
+                 "_max_concurrency", "polls", "overruns")
+
+    def __init__(self, registry: Registry, sink: PollSink, *, max_concurrency: int = 1000,
+                 max_backoff_s: float = 60.0, seed: int | None = None) -> None:
+        self._registry = registry
+        self._sink = sink
+        self._max_concurrency = max_concurrency
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._max_backoff_s = max_backoff_s
+        self._rng = random.Random(seed)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.polls = 0
+        self.overruns = 0
+
+    def start(self) -> None:
+        if self._tasks:
+            raise RuntimeError("Scheduler.start() called twice; call stop() first")
+        for rt in self._registry:
+            task = asyncio.create_task(self._run(rt), name=f"poll:{rt.id}")
+            self._tasks.append(task)
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+
+    def _semaphore(self, adapter: str) -> asyncio.Semaphore:
+        sem = self._semaphores.get(adapter)
+        if sem is None:
+            sem = self._semaphores[adapter] = asyncio.Semaphore(self._max_concurrency)
+        return sem
+
+    def _delay(self, rt: DeviceRuntime) -> float:
+        interval = rt.config.poll.interval_s
+        if rt.health.status != HealthStatus.DOWN:
+            return interval
+        excess = max(0, rt.health.health.consecutive_failures - rt.config.poll.failures_to_down)
+        return min(interval * (2 ** min(excess, 16)), max(self._max_backoff_s, interval))
+
+    async def _run(self, rt: DeviceRuntime) -> None:
+        loop = asyncio.get_running_loop()
+        interval = rt.config.poll.interval_s
+        due = loop.time() + self._rng.uniform(0, interval)  # spread the fleet over one interval
+        while True:
+            now = loop.time()
+            if due > now:
+                await asyncio.sleep(due - now)
+            await self.poll_once(rt)
+            due += self._delay(rt)
+            now = loop.time()
+            if due < now:  # overran a whole slot: skip it rather than burst to catch up
+                self.overruns += 1
+                due = now + self._rng.uniform(0, interval * 0.1)
+
+    async def poll_once(self, rt: DeviceRuntime) -> PollOutcome:
+        """Poll one device now, under its deadline; never raises (except cancellation)."""
+        poll = rt.config.poll
+        async with self._semaphore(rt.config.adapter):
+            started = time.perf_counter()
+            reading: Reading | None = None
+            reason, message = "ok", ""
+            try:
+                if not rt.is_open:
+                    async with asyncio.timeout(max(poll.timeout_s * 3, 2.0)):
+                        rt.set_identity(await rt.adapter.open())
+                    rt.is_open = True
+                async with asyncio.timeout(poll.timeout_s):
+                    reading = await rt.adapter.read()
+            except JunctionError as err:
+                reason, message = err.reason, err.message
+            except TimeoutError:
+                reason, message = "timeout", f"no complete answer within {poll.timeout_s} s"
+            except Exception as err:  # an adapter bug: report it, keep polling everyone
+                log.exception("device=%s event=adapter_error", rt.id)
+                reason, message = "internal", f"adapter error: {type(err).__name__}"
+            latency = time.perf_counter() - started
+        self.polls += 1
+        outcome = PollOutcome(reading, reason, message, latency)
+        try:
+            self._sink.on_poll(rt, outcome)
+        except Exception:
+            log.exception("device=%s event=poll_sink_error", rt.id)
+        return outcome

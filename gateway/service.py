@@ -1,0 +1,191 @@
+"""The running gateway: registry, scheduler, health, events, store and metrics, wired once.
+
+`Gateway` is what the API and the CLI hold. Poll outcomes flow through `on_poll` (health,
+state cache, derived events, metrics); commands flow through `execute` (validation,
+capability check, the device call, and an audit entry whatever happens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from gateway.adapters import AdapterCatalog
+from gateway.config import LoadedConfig
+from gateway.events import EventBus, signal_events
+from gateway.health.state import Transition
+from gateway.metrics import GatewayMetrics
+from gateway.model import COMMAND_ARGS, Command, CommandName, CommandOutcome, Event
+from gateway.model import SignalControllerState
+from gateway.registry import DeviceRuntime, Registry
+from gateway.scheduler import PollOutcome, Scheduler
+from gateway.sdk.adapter import Capability, CommandAdapter
+from gateway.sdk.errors import InvalidArguments, JunctionError, Unsupported
+from gateway.store import SqliteStore, Store
+
+__all__ = ["Gateway", "CommandFailure"]
+
+log = logging.getLogger(__name__)
+
+
+class CommandFailure(Exception):
+    """A command that did not succeed, with its audited outcome and the HTTP status."""
+
+    def __init__(self, status: int, outcome: CommandOutcome) -> None:
+        super().__init__(outcome.message)
+        self.status = status
+        self.outcome = outcome
+
+
+class Gateway:
+    def __init__(self, loaded: LoadedConfig, catalog: AdapterCatalog,
+                 store: Store | None = None, *, seed: int | None = None) -> None:
+        self.loaded = loaded
+        self.config = loaded.config
+        self.catalog = catalog
+        self.registry = Registry(loaded, catalog)
+        self.store: Store = store or SqliteStore(self.config.store.path,
+                                                 retention=self.config.store.event_retention)
+        self.bus = EventBus()
+        self.metrics = GatewayMetrics(self.registry)
+        sched = self.config.scheduler
+        self.scheduler = Scheduler(self.registry, self, max_concurrency=sched.max_concurrency,
+                                   max_backoff_s=sched.max_backoff_s, seed=seed)
+        self.started_at: datetime | None = None
+
+    async def start(self) -> None:
+        await self.store.open()
+        self.bus = EventBus(first_id=await self.store.last_event_id() + 1)
+        self.bus.add_sink(self.store.enqueue_event)
+        self.scheduler.start()
+        self.started_at = datetime.now(UTC)
+        log.info("event=gateway_started devices=%d", len(self.registry))
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        await self.registry.close()
+        await self.store.close()
+        log.info("event=gateway_stopped")
+
+    # -- polling -----------------------------------------------------------------------------
+
+    def on_poll(self, rt: DeviceRuntime, outcome: PollOutcome) -> None:
+        adapter = rt.config.adapter
+        self.metrics.poll_duration.labels(adapter).observe(outcome.latency_s)
+        latency_ms = outcome.latency_s * 1000
+        reading = outcome.reading
+        now = datetime.now(UTC)
+        events: list[Event] = []
+        if reading is None:
+            self.metrics.poll_errors.labels(adapter, outcome.reason).inc()
+            rt.diagnostics.record("poll", "read", outcome.reason, outcome.message, latency_ms)
+            transitions = rt.health.failure(outcome.reason, outcome.message,
+                                            latency_ms=latency_ms, now=now)
+        else:
+            offset = None
+            if reading.device_time is not None:
+                offset = (reading.device_time - reading.state.received_at).total_seconds()
+                if isinstance(reading.state, SignalControllerState):
+                    reading.state.clock_offset_s = round(offset, 3)
+            if reading.problems:
+                self.metrics.poll_errors.labels(adapter, reading.problem_reason).inc()
+                rt.diagnostics.record("poll", "read", reading.problem_reason,
+                                      "missing: " + ", ".join(reading.problems[:20]), latency_ms)
+            transitions = rt.health.success(latency_ms=latency_ms, uptime_s=reading.uptime_s,
+                                            clock_offset_s=offset, problems=reading.problems,
+                                            problem_reason=reading.problem_reason, now=now)
+            old, rt.state = rt.state, reading.state
+            if isinstance(reading.state, SignalControllerState) and \
+                    (old is None or isinstance(old, SignalControllerState)):
+                events.extend(signal_events(rt.id, old, reading.state))
+        if transitions:
+            events[:0] = self._health_events(rt, transitions, now)
+        if events:
+            self.bus.publish(events)
+
+    def _health_events(self, rt: DeviceRuntime, transitions: list[Transition],
+                       now: datetime) -> list[Event]:
+        out = []
+        for t in transitions:
+            log.info("device=%s event=%s reason=%s", rt.id, t.event.value,
+                     t.data.get("reason", "-"))
+            out.append(Event(type=t.event, device=rt.id, time=now, data=dict(t.data)))
+        return out
+
+    # -- commands ----------------------------------------------------------------------------
+
+    async def execute(self, device_id: str, name: str, args: Any, actor: str) -> CommandOutcome:
+        """Validate, run and audit one command. Raises CommandFailure (audited) or NotFound."""
+        rt = self.registry.get(device_id)
+        at = datetime.now(UTC)
+        safe_args = args if isinstance(args, dict) else {"_raw": repr(args)[:200]}
+
+        async def fail(status: int, outcome: str, message: str,
+                       detail: dict[str, Any] | None = None) -> CommandFailure:
+            record = CommandOutcome(device=device_id, command=str(name)[:64], args=safe_args,
+                                    outcome=outcome, message=message, actor=actor, at=at,
+                                    detail=detail or {})  # type: ignore[arg-type]
+            record.id = await self.store.record_command(record)
+            self.metrics.commands.labels(record.command, outcome).inc()
+            return CommandFailure(status, record)
+
+        try:
+            command_name = CommandName(name)
+        except ValueError:
+            known = ", ".join(c.value for c in CommandName)
+            raise await fail(422, "invalid", f"unknown command {name!r}; known: {known}")
+        adapter = rt.adapter
+        if Capability.COMMANDS not in rt.info.capabilities or \
+                command_name not in rt.info.commands or not isinstance(adapter, CommandAdapter):
+            raise await fail(501, "rejected",
+                             f"{rt.info.name} devices do not support {command_name.value}")
+        if not isinstance(args, dict):
+            raise await fail(422, "invalid", "args must be a JSON object")
+        try:
+            parsed = COMMAND_ARGS[command_name].model_validate(args)
+        except ValidationError as err:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}"
+                                 for e in err.errors(include_url=False))
+            raise await fail(422, "invalid", f"invalid args for {command_name.value}: {problems}")
+        command = Command(name=command_name, args=parsed.model_dump())
+        timeout = max(rt.config.poll.timeout_s * 5, 5.0)
+        try:
+            async with rt.command_lock, asyncio.timeout(timeout):
+                result = await adapter.execute(command)
+        except InvalidArguments as err:
+            raise await fail(422, "invalid", err.message, err.detail)
+        except Unsupported as err:
+            raise await fail(501, "rejected", err.message, err.detail)
+        except JunctionError as err:
+            outcome = "rejected" if err.http_status == 409 else "failed"
+            raise await fail(err.http_status, outcome, err.message,
+                             {"reason": err.reason, **err.detail})
+        except TimeoutError:
+            raise await fail(504, "failed", f"the device did not confirm within {timeout} s",
+                             {"reason": "timeout"})
+        except Exception as err:
+            log.exception("device=%s event=command_error command=%s", device_id, name)
+            raise await fail(500, "failed", f"internal error: {type(err).__name__}",
+                             {"reason": "internal"})
+        record = CommandOutcome(device=device_id, command=command_name.value,
+                                args=command.args, outcome="accepted", message=result.message,
+                                actor=actor, at=at, detail=result.detail)
+        record.id = await self.store.record_command(record)
+        self.metrics.commands.labels(record.command, "accepted").inc()
+        log.info("device=%s event=command command=%s actor=%s outcome=accepted", device_id,
+                 command_name.value, actor)
+        self.bus.publish([Event(type="command.executed", device=device_id, time=at,
+                                data={"command": command_name.value, "args": command.args,
+                                      "actor": actor, "audit_id": record.id})])
+        return record
+
+    async def audit_denied(self, device_id: str, name: str, outcome: str, message: str) -> None:
+        """Audit a command refused before it reached validation (no or wrong token)."""
+        record = CommandOutcome(device=device_id[:64], command=str(name)[:64], outcome=outcome,
+                                message=message, actor=None, at=datetime.now(UTC))  # type: ignore[arg-type]
+        await self.store.record_command(record)
+        self.metrics.commands.labels(record.command, outcome).inc()

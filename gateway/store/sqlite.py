@@ -1,0 +1,181 @@
+"""SQLite (WAL) store: events in batches, the command audit log durably, one writer thread.
+
+sqlite3 is synchronous, so every call runs on one dedicated worker thread (one connection,
+no lock contention) and the event loop never blocks. Events are written in batches every
+`flush_interval_s`; audit entries are written and committed before the API answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from collections.abc import Callable
+
+from gateway.model import CommandOutcome, Event
+
+__all__ = ["SqliteStore"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    device TEXT NOT NULL,
+    time TEXT NOT NULL,
+    hires_code INTEGER,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_device ON events (device, id);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT,
+    device TEXT NOT NULL,
+    command TEXT NOT NULL,
+    args TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    message TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_device ON audit (device, id);
+"""
+
+
+class SqliteStore:
+    __slots__ = ("_path", "_conn", "_executor", "_pending", "_flusher", "_retention",
+                 "_flush_interval_s", "_writes")
+
+    def __init__(self, path: str | Path, *, retention: int = 1_000_000,
+                 flush_interval_s: float = 0.25) -> None:
+        self._path = str(path)
+        self._conn: sqlite3.Connection | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="junction-store")
+        self._pending: list[Event] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._retention = retention
+        self._flush_interval_s = flush_interval_s
+        self._writes = 0
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._conn is None:
+            raise RuntimeError("SqliteStore.open() must be awaited before use")
+        conn = self._conn
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, conn)
+
+    async def open(self) -> None:
+        def connect() -> sqlite3.Connection:
+            if self._path != ":memory:":
+                Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self._path, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+            return conn
+
+        loop = asyncio.get_running_loop()
+        self._conn = await loop.run_in_executor(self._executor, connect)
+        self._flusher = asyncio.create_task(self._flush_loop(), name="junction-store-flush")
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        if self._conn is not None:
+            await self.flush()
+            await self._run(lambda c: c.close())
+            self._conn = None
+        self._executor.shutdown(wait=True)
+
+    def enqueue_event(self, event: Event) -> None:
+        self._pending.append(event)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_interval_s)
+            try:
+                await self.flush()
+            except sqlite3.Error as err:  # disk full, locked: keep the events, retry later
+                log.error("event=store_flush_failed error=%s pending=%d", err,
+                          len(self._pending))
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        rows = [(e.id, e.type.value, e.device, e.time.isoformat(), e.hires_code,
+                 json.dumps(e.data, separators=(",", ":"), default=str)) for e in batch]
+        self._writes += 1
+        trim = self._writes % 100 == 0
+        retention = self._retention
+
+        def write(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?)", rows)
+                if trim:
+                    conn.execute("DELETE FROM events WHERE id <= "
+                                 "(SELECT MAX(id) FROM events) - ?", (retention,))
+
+        try:
+            await self._run(write)
+        except sqlite3.Error:
+            self._pending[:0] = batch
+            raise
+
+    async def last_event_id(self) -> int:
+        row = await self._run(lambda c: c.execute("SELECT MAX(id) FROM events").fetchone())
+        return int(row[0] or 0)
+
+    async def events(self, *, after_id: int = 0, device: str | None = None,
+                     type_prefix: str | None = None, limit: int = 100) -> list[Event]:
+        sql = "SELECT id, type, device, time, hires_code, data FROM events WHERE id > ?"
+        params: list[Any] = [after_id]
+        if device is not None:
+            sql += " AND device = ?"
+            params.append(device)
+        if type_prefix is not None:
+            sql += " AND type LIKE ? ESCAPE '\\'"
+            params.append(type_prefix.replace("%", "\\%").replace("_", "\\_") + "%")
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        rows = await self._run(lambda c: c.execute(sql, params).fetchall())
+        return [Event(id=r[0], type=r[1], device=r[2], time=datetime.fromisoformat(r[3]),
+                      hires_code=r[4], data=json.loads(r[5])) for r in rows]
+
+    async def record_command(self, outcome: CommandOutcome) -> int:
+        row = (outcome.at.isoformat(), outcome.actor, outcome.device, outcome.command,
+               json.dumps(outcome.args, default=str), outcome.outcome, outcome.message,
+               json.dumps(outcome.detail, default=str))
+
+        def write(conn: sqlite3.Connection) -> int:
+            with conn:
+                cur = conn.execute("INSERT INTO audit (at, actor, device, command, args, "
+                                   "outcome, message, detail) VALUES (?,?,?,?,?,?,?,?)", row)
+                return int(cur.lastrowid or 0)
+
+        return await self._run(write)
+
+    async def audit(self, *, device: str | None = None, after_id: int = 0,
+                    limit: int = 100) -> list[CommandOutcome]:
+        sql = ("SELECT id, at, actor, device, command, args, outcome, message, detail "
+               "FROM audit WHERE id > ?")
+        params: list[Any] = [after_id]
+        if device is not None:
+            sql += " AND device = ?"
+            params.append(device)
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        rows = await self._run(lambda c: c.execute(sql, params).fetchall())
+        return [CommandOutcome(id=r[0], at=datetime.fromisoformat(r[1]), actor=r[2], device=r[3],
+                               command=r[4], args=json.loads(r[5]), outcome=r[6], message=r[7],
+                               detail=json.loads(r[8])) for r in rows]
