@@ -69,7 +69,7 @@ class NtcipOptions(BaseModel):
 
 
 async def _new_client() -> SnmpClient:
-    client = SnmpClient(sockets=4, max_in_flight_per_socket=64)
+    client = SnmpClient(sockets=4, max_in_flight_per_socket=64, local_host="0.0.0.0")
     await client.start()
     return client
 

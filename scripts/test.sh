@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs (system tools and Python packages), then runs it.
+# Works on a fresh Debian machine as root (or with sudo); safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v snmpget >/dev/null 2>&1 || need+=(snmp)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+if ((${#need[@]})); then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+$PY -m pip install -q --disable-pip-version-check -e '.[test]'
+exec $PY -m pytest -q -p no:cacheprovider "$@"

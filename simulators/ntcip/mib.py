@@ -1,0 +1,162 @@
+"""NtcipMibView: an NTCIP 1202 / 1201 MIB over one SignalEngine, for the SNMP agent.
+
+The agent (simulators/snmp/agent.py) handles the wire; this class answers get / next_oid / set
+for one controller. The OID set is static per controller, so it is built once: a dict from
+instance OID to (tag, getter, setter) makes get O(1) and a sorted tuple makes next_oid a bisect.
+Each get/set first advances the engine to the clock, so values are always current.
+
+Field quirks are options (NtcipFaceOptions): a v01-only controller (no v02 objects, pitfall 11),
+a controller missing whole objects or subtrees (missing_oids answers noSuchName), and a vendor
+pattern OID mirroring coordPatternStatus.
+
+SET answers: 0 noError; 2 noSuchName (no such instance); 7 wrongType (the BER tag or Python type
+does not match; v2 code, an SNMPv1 agent maps it to badValue); 3 badValue (out of range or
+refused by the engine, e.g. a reserved unitControl bit or a timing change the patterns cannot
+absorb); 17 notWritable (read-only object, or a read-write object this simulator does not model
+writing: phaseOptions, phaseRing, phaseConcurrency, detector call phase, split mode / coord
+phase, pattern split / sequence number, sequence data, channel columns). An SNMPv1 agent maps 17
+to readOnly(4) or noSuchName(2) as it prefers. Database objects are written directly (no
+dbCreateTransaction), so a change that only makes sense together with another one is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from itertools import pairwise
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simulators.engine import SignalEngine
+from simulators.ntcip.objects import (
+    COUNTER32,
+    GAUGE32,
+    INTEGER,
+    NO_SUCH_NAME,
+    NOT_WRITABLE,
+    OBJECT_ID,
+    OCTET_STRING,
+    OID,
+    TIMETICKS,
+    WRONG_TYPE,
+    Entry,
+    Getter,
+    Setter,
+    TreeBuilder,
+    Value,
+)
+from simulators.ntcip.tree_control import add_coord_objects, add_misc_objects, add_unit_objects
+from simulators.ntcip.tree_global import (
+    add_global_objects,
+    add_system_objects,
+    add_vendor_objects,
+)
+from simulators.ntcip.tree_phase import add_detector_objects, add_phase_objects
+
+__all__ = ["ECONOLITE_PATTERN_OID", "NtcipFaceOptions", "NtcipMibView"]
+
+ECONOLITE_PATTERN_OID: OID = (1, 3, 6, 1, 4, 1, 1206, 3, 5, 2, 1, 22, 0)
+_INT_TAGS = frozenset({INTEGER, COUNTER32, GAUGE32, TIMETICKS})
+
+
+@dataclass(frozen=True, slots=True)
+class NtcipFaceOptions:
+    """Field quirks of the simulated controller.
+
+    v01_only: NTCIP 1202 v02+ objects are absent (noSuchName).
+    missing_oids: OIDs (instances, objects, columns or whole subtrees) that answer noSuchName.
+    pattern_oid_extra: a vendor OID (full instance OID) mirroring coordPatternStatus.
+    """
+
+    v01_only: bool = False
+    missing_oids: frozenset[OID] = frozenset()
+    pattern_oid_extra: OID | None = None
+
+
+def build_entries(engine: SignalEngine, options: NtcipFaceOptions) -> list[Entry]:
+    b = TreeBuilder()
+    add_system_objects(b, engine)
+    add_phase_objects(b, engine)
+    add_detector_objects(b, engine)
+    add_unit_objects(b, engine)
+    add_coord_objects(b, engine)
+    add_misc_objects(b, engine)
+    add_global_objects(b, engine)
+    add_vendor_objects(b, engine, options.pattern_oid_extra)
+    missing = options.missing_oids
+    out = []
+    for entry in b.entries:
+        if options.v01_only and entry.origin == "v02":
+            continue
+        if missing and any(entry.oid[:k] in missing for k in range(1, len(entry.oid) + 1)):
+            continue
+        out.append(entry)
+    return out
+
+
+def _type_ok(tag: int, value: Value) -> bool:
+    if tag in _INT_TAGS:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tag == OCTET_STRING:
+        return isinstance(value, bytes)
+    if tag == OBJECT_ID:
+        return isinstance(value, tuple)
+    return False
+
+
+class NtcipMibView:
+    """The MibView protocol (get / next_oid / set) for one engine. See the module docstring."""
+
+    __slots__ = ("_clock", "_entries", "_oids", "_table", "engine", "options")
+
+    def __init__(
+        self,
+        engine: SignalEngine,
+        clock: Callable[[], float] = time.time,
+        options: NtcipFaceOptions | None = None,
+    ) -> None:
+        self.engine = engine
+        self.options = options or NtcipFaceOptions()
+        self._clock = clock
+        entries = sorted(build_entries(engine, self.options), key=lambda x: x.oid)
+        for a, b in pairwise(entries):
+            if a.oid == b.oid:
+                raise ValueError(f"duplicate OID {a.oid} ({a.name}, {b.name})")
+        self._entries = tuple(entries)
+        self._oids = tuple(x.oid for x in entries)
+        self._table: dict[OID, tuple[int, Getter, Setter | None, Entry]] = {
+            x.oid: (x.tag, x.getter, x.setter, x) for x in entries
+        }
+
+    def get(self, oid: OID) -> tuple[int, Value] | None:
+        """(BER tag, value) of an instance, or None if there is no such instance."""
+        item = self._table.get(oid)
+        if item is None:
+            return None
+        self.engine.advance(self._clock())
+        return item[0], item[1]()
+
+    def next_oid(self, oid: OID) -> OID | None:
+        """First instance OID strictly greater than `oid`, or None at the end of the MIB."""
+        i = bisect_right(self._oids, oid)
+        return self._oids[i] if i < len(self._oids) else None
+
+    def set(self, oid: OID, tag: int, value: Value) -> int:
+        """Write an instance; returns an SNMP error-status (module docstring)."""
+        item = self._table.get(oid)
+        if item is None:
+            return NO_SUCH_NAME
+        obj_tag, _, setter, _ = item
+        if setter is None:
+            return NOT_WRITABLE
+        if tag != obj_tag or not _type_ok(tag, value):
+            return WRONG_TYPE
+        self.engine.advance(self._clock())
+        return setter(value)
+
+    def describe(self) -> tuple[Entry, ...]:
+        """Every instance in OID order (name, tag, MIB access, origin) for tests and tools."""
+        return self._entries
+
+    def __len__(self) -> int:
+        return len(self._oids)

@@ -1,0 +1,87 @@
+"""Gateway <-> simulated NTCIP controllers over UDP on 127.0.0.1, through the real REST API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from simulators.engine.fleet import demo_fleet
+from tests.harness import VIEWER_TOKEN, device_entry, run_gateway, start_sims, wait_for
+
+
+async def test_fleet_state_health_and_listing(tmp_path: Path) -> None:
+    configs = demo_fleet()
+    async with start_sims(configs) as sims, \
+            run_gateway([device_entry(s) for s in sims], tmp_path) as h:
+        async def all_up() -> bool:
+            _, body = await h.get("/api/v1/devices")
+            return all(d["health"]["status"] == "up" for d in body["items"])
+
+        await wait_for(all_up, what="every controller up")
+        status, body = await h.get("/api/v1/devices")
+        assert status == 200 and body["next"] is None
+        assert [d["id"] for d in body["items"]] == [c.id for c in configs]
+        for item in body["items"]:
+            assert item["kind"] == "signal_controller" and item["adapter"] == "ntcip"
+            assert item["vendor"] == "Generic" and item["model"] == "NTCIP 1202 ASC"
+            assert item["identity"]["vendor"]  # module table make
+            assert "credentials" not in item
+
+        by_id = {c.id: c for c in configs}
+        for sim in sims:
+            status, state = await h.get(f"/api/v1/devices/{sim.config.id}/state")
+            assert status == 200, state
+            engine = sim.engine
+            assert len(state["phases"]) == engine.max_phases
+            assert state["device"] == sim.config.id and state["age_s"] < 2
+            local = by_id[sim.config.id].local_pattern
+            mode = state["control"]["mode"]
+            if local == 255:
+                assert mode == "flash"
+                assert all(p["vehicle"].endswith("_flash") for p in state["phases"])
+            elif local == 254:
+                assert mode == "free" and state["control"]["pattern"] is None
+            else:
+                assert mode == "coordinated" and state["control"]["pattern"] == local
+                pattern = by_id[sim.config.id].pattern(local)
+                assert pattern is not None
+                assert state["cycle"]["length_s"] == pattern.cycle_s
+                assert 0 <= state["cycle"]["position_s"] < pattern.cycle_s
+                greens = [p["number"] for p in state["phases"] if p["vehicle"] == "green"]
+                assert len(greens) <= 2
+            assert state["control"]["source"] == "time_of_day"
+            assert abs(state["clock_offset_s"]) <= 1.5
+
+
+async def test_detector_fault_shows_as_detector_and_alarm(tmp_path: Path) -> None:
+    configs = [c for c in demo_fleet() if c.detector_faults]
+    assert configs, "the demo fleet must have a controller with a detector fault"
+    async with start_sims(configs) as sims, \
+            run_gateway([device_entry(s) for s in sims], tmp_path) as h:
+        cid = configs[0].id
+
+        async def state() -> Any:
+            status, body = await h.get(f"/api/v1/devices/{cid}/state")
+            return body if status == 200 else None
+
+        body = await wait_for(state, what="state")
+        faulty = {d["number"] for d in body["detectors"] if d["fault"]}
+        assert faulty == set(configs[0].detector_faults)
+        assert "detector_fault" in {a["code"] for a in body["alarms"]}
+
+
+async def test_auth_and_unknown_device(tmp_path: Path) -> None:
+    async with start_sims(demo_fleet()[:1]) as sims, \
+            run_gateway([device_entry(s) for s in sims], tmp_path,
+                        anonymous_read=False) as h:
+        status, body = await h.get("/api/v1/devices")
+        assert status == 401 and body["error"] == "unauthorized"
+        status, body = await h.get("/api/v1/devices",
+                                   headers={"Authorization": f"Bearer {VIEWER_TOKEN}"})
+        assert status == 200
+        status, body = await h.get("/api/v1/devices/nope", headers=h.op())
+        assert status == 404 and body["error"] == "not_found"
+        status, body = await h.get("/api/v1/devices?limit=abc", headers=h.op())
+        assert status == 422 and "limit" in body["message"]
+        status, _ = await h.get("/healthz")
+        assert status == 200

@@ -1,0 +1,80 @@
+"""The `junction` command as users run it: check-config, adapters, and the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+JUNCTION = [sys.executable, "-m", "gateway.cli"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*JUNCTION, *args], capture_output=True, text=True, timeout=60,
+                          cwd=REPO)
+
+
+def test_check_config_reports_every_error_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("devices:\n  - id: a\n    kind: signal_controller\n    adapter: ntcip\n"
+                   "    endpoint: {host: 127.0.0.1, port: 70000}\n  - id: b\n    kind: lamp\n"
+                   "    adapter: ntcip\n    endpoint: {host: 127.0.0.1}\n")
+    result = run("check-config", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:5:" in result.stdout and f"{bad}:7:" in result.stdout
+    assert "2 error(s)" in result.stdout
+    good = tmp_path / "good.yaml"
+    good.write_text((REPO / "adapters/ntcip/sample.yaml").read_text())
+    env_ok = run("check-config", str(good))
+    assert env_ok.returncode == 1 and "JUNCTION_CTL_MAIN_1ST_COMMUNITY" in env_ok.stdout
+
+
+def test_adapters_lists_ntcip() -> None:
+    result = run("adapters")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ntcip" in result.stdout and "set_pattern" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen([*JUNCTION, "demo", "--port", str(port), "--operator-token",
+                             "demo-token-0123456789", "--store", str(tmp_path / "d.db")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        banner = ""
+        deadline = time.monotonic() + 30
+        while "Ctrl-C" not in banner and time.monotonic() < deadline:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                break
+            banner += line
+        assert f"http://127.0.0.1:{port}" in banner and "demo-token-0123456789" in banner
+        items: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/devices") as resp:
+                items = json.load(resp)["items"]
+            if items and all(i["health"]["status"] == "up" for i in items):  # type: ignore[index]
+                break
+            time.sleep(0.3)
+        assert len(items) >= 4
+        assert all(i["health"]["status"] == "up" for i in items)  # type: ignore[index]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
