@@ -82,7 +82,8 @@ class Gateway:
         events: list[Event] = []
         if reading is None:
             self.metrics.poll_errors.labels(adapter, outcome.reason).inc()
-            rt.diagnostics.record("poll", "read", outcome.reason, outcome.message, latency_ms)
+            rt.diagnostics.record("poll", "read", outcome.reason, outcome.message, latency_ms,
+                                  count=True)
             transitions = rt.health.failure(outcome.reason, outcome.message,
                                             latency_ms=latency_ms, now=now)
         else:
@@ -94,7 +95,8 @@ class Gateway:
             if reading.problems:
                 self.metrics.poll_errors.labels(adapter, reading.problem_reason).inc()
                 rt.diagnostics.record("poll", "read", reading.problem_reason,
-                                      "missing: " + ", ".join(reading.problems[:20]), latency_ms)
+                                      "missing: " + ", ".join(reading.problems[:20]), latency_ms,
+                                      count=True)
             transitions = rt.health.success(latency_ms=latency_ms, uptime_s=reading.uptime_s,
                                             clock_offset_s=offset, problems=reading.problems,
                                             problem_reason=reading.problem_reason, now=now)

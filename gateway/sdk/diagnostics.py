@@ -33,14 +33,18 @@ class Diagnostics:
         self.last_error: Exchange | None = None
 
     def record(
-        self, operation: str, request: str, outcome: str, response: str, latency_ms: float
+        self, operation: str, request: str, outcome: str, response: str, latency_ms: float,
+        *, count: bool = False,
     ) -> None:
+        """Keep one exchange. `count=True` (the poller's own entry per poll) also counts a
+        failure in `errors_by_reason`, so a poll that made several exchanges counts once."""
         entry = Exchange(datetime.now(UTC), operation, request, outcome, response[:500],
                          round(latency_ms, 3))
         self._exchanges.append(entry)
         if outcome != "ok":
-            self.errors_by_reason[outcome] += 1
             self.last_error = entry
+            if count:
+                self.errors_by_reason[outcome] += 1
 
     def snapshot(self) -> dict[str, Any]:
         return {

@@ -29,16 +29,10 @@ class CentralControl:
     """Central-control objects and the backup timer. Ticks are 0.1 s engine ticks."""
 
     __slots__ = (
-        "backup_expiry",
-        "backups_entered",
-        "coord_operational_mode",
-        "in_backup",
-        "phase_control",
-        "system_pattern_control",
-        "system_sync_control",
-        "unit_backup_time_s",
+        "backup_expiry", "backups_entered", "coord_operational_mode", "in_backup",
+        "phase_control", "system_pattern_control", "system_sync_control", "unit_backup_time_s",
         "unit_control",
-    )
+    )  # fmt: skip
 
     def __init__(self, backup_time_s: int = 0) -> None:
         self.unit_backup_time_s = backup_time_s
@@ -101,9 +95,7 @@ class CentralControl:
     # --- timer -----------------------------------------------------------------------------
     def holds_control(self) -> bool:
         return bool(
-            self.system_pattern_control
-            or self.unit_control
-            or any(self.phase_control.values())
+            self.system_pattern_control or self.unit_control or any(self.phase_control.values())
         )
 
     def expire(self) -> bool:

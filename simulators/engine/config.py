@@ -185,8 +185,10 @@ class ControllerConfig:
             if bad:
                 raise ValueError(f"{c}: {name} lists disabled phases {bad}")
         rings = [ref.locate(ph) for ph in self.main_phases]
-        if not rings or len({g for _, g, _ in rings}) != 1 or len({r for r, _, _ in rings}) != len(
-            rings
+        if (
+            not rings
+            or len({g for _, g, _ in rings}) != 1
+            or len({r for r, _, _ in rings}) != len(rings)
         ):
             raise ValueError(
                 f"{c}: main_phases must be one phase per ring, on the same side of the barrier"

@@ -26,20 +26,9 @@ class DetectorBank:
     """Detector presence, alarms, counters and the arrival event heap."""
 
     __slots__ = (
-        "_gen",
-        "_heap",
-        "_ped_rate",
-        "_rate",
-        "_rng",
-        "active",
-        "alarms",
-        "count",
-        "faults",
-        "occupied_ticks",
-        "ped_presses",
-        "phase_of",
-        "volume",
-    )
+        "_gen", "_heap", "_ped_rate", "_rate", "_rng", "active", "alarms", "count", "faults",
+        "occupied_ticks", "ped_presses", "phase_of", "volume",
+    )  # fmt: skip
 
     def __init__(self, config: ControllerConfig, rng: random.Random, tick: int) -> None:
         self.count = len(config.detectors)

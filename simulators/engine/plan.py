@@ -139,7 +139,9 @@ class PlanBook:
                 PlanKind.FLASH: PATTERN_FLASH,
                 PlanKind.FREE: PATTERN_FREE,
             }.get(kind, PATTERN_NONE)
-            free = LocalFreeStatus.COMMAND_FREE if kind is PlanKind.FREE else LocalFreeStatus.NOT_FREE
+            free = (
+                LocalFreeStatus.COMMAND_FREE if kind is PlanKind.FREE else LocalFreeStatus.NOT_FREE
+            )
             plan = Plan(
                 kind, status, free, self._config.sequence(self._config.free_sequence), self._enabled
             )
@@ -158,7 +160,9 @@ class PlanBook:
             pat = self._config.pattern(number)
             seq = self._config.sequence(self._config.free_sequence)
             if pat is None:
-                plan = Plan(PlanKind.FREE, PATTERN_FREE, LocalFreeStatus.BAD_PLAN, seq, self._enabled)
+                plan = Plan(
+                    PlanKind.FREE, PATTERN_FREE, LocalFreeStatus.BAD_PLAN, seq, self._enabled
+                )
             elif not pat.offset_valid:
                 plan = Plan(
                     PlanKind.FREE, PATTERN_FREE, LocalFreeStatus.INVALID_OFFSET, seq, self._enabled

@@ -13,38 +13,31 @@ Documented choices: entering flash / all red / dark from a running plan times th
 out (min green, ped clearance, yellow, red clear) before the lamps change; a reboot or MMU flash
 cuts the lamps at once. Leaving any flash / all-red / dark state always goes through an all-red
 interval (max of startup_all_red_s and the longest yellow + red clear) and then starts the
-coordinated phases (or config.main_phases when running free). A new engine starts in that
-all-red interval without a startup flash; reboot() shows the startup flash first.
+coordinated phases (or config.main_phases when running free); in coordination, if the
+coordinated phases' force-off in the current cycle has already passed, the phases whose split
+windows are current start instead, so the controller is in step by the next local cycle zero.
+A new engine starts in that all-red interval without a startup flash; reboot() shows the
+startup flash first. Pattern changes take effect at once (see rings.py).
 """
 
 from __future__ import annotations
 
 import random
 
-from simulators.engine.central import NEVER, CentralControl
+from simulators.engine.central import CentralControl
 from simulators.engine.codes import (
-    ALARM1_COORD_ACTIVE,
-    ALARM1_LOCAL_FLASH,
-    ALARM1_LOCAL_FREE,
-    ALARM1_MMU_FLASH,
-    ALARM2_OFFSET_TRANSITIONING,
-    ALARM2_POWER_RESTART,
-    SHORT_DETECTOR_FAULT,
     SHORT_LOCAL_CYCLE_ZERO,
-    SHORT_LOCAL_OVERRIDE,
     UNIT_CONTROL_EXT_MIN_RECALL,
-    DetectorFault,
-    OperatingMode,
     Override,
     PhaseControl,
-    UnitControlStatus,
-    UnitFlashStatus,
 )
+from simulators.engine.commands import EngineCommands
 from simulators.engine.config import ControllerConfig
 from simulators.engine.detectors import ON, PED, DetectorBank
 from simulators.engine.plan import Plan, PlanBook, PlanKind
 from simulators.engine.rings import GREEN, WALK, Inputs, Rings
-from simulators.engine.status import EngineStatusMixin
+from simulators.engine.status import EngineStatus
+from simulators.engine.views import PhaseViews
 
 __all__ = ["RESYNC_AFTER_S", "RESYNC_WARMUP_S", "SignalEngine"]
 
@@ -64,48 +57,23 @@ def _to_tick(seconds: float) -> int:
     return int(seconds * 10.0 + 1e-6)
 
 
-class SignalEngine(EngineStatusMixin):
-    """A NEMA-style actuated / coordinated controller. See the module docstring."""
+class SignalEngine(EngineCommands, EngineStatus, PhaseViews):
+    """A NEMA-style actuated / coordinated controller. See the module docstring.
 
-    __slots__ = (
-        "_book",
-        "_ctl_next",
-        "_det",
-        "_enabled",
-        "_flash_yellow",
-        "_inp",
-        "_mmu",
-        "_override",
-        "_short_latch",
-        "_stage_key",
-        "_stage_start",
-        "_startup_until",
-        "_sync_ref_dev",
-        "_tick",
-        "_tick_by_tick",
-        "boot_tick",
-        "central",
-        "clock_offset_s",
-        "config",
-        "config_version",
-        "daylight_saving",
-        "detector_count",
-        "dont_walks",
-        "flash_active",
-        "greens",
-        "local_time_differential_s",
-        "max_phases",
-        "ped_clears",
-        "phase_nexts",
-        "phase_ons",
-        "reboots",
-        "reds",
-        "rings",
-        "seed",
-        "transitioning",
-        "walks",
-        "yellows",
-    )  # fmt: skip
+    Bitmasks (bit 0 = phase 1; plain attributes, updated whenever the state changes):
+    greens, yellows, reds, walks, ped_clears, dont_walks, phase_ons, phase_nexts; properties
+    veh_calls, ped_calls, detector_active, detector_alarms (bit 0 = detector 1). In flash the
+    lamp bits follow a 1 Hz flasher (lit when (tick // 5) is even) and flash_active is True.
+    NTCIP values: unit_control_status, unit_flash_status, unit_alarm_status1/2,
+    short_alarm_status (read_short_alarm_status() clears the latch), coord_pattern_status,
+    local_free_status, cycle_length, cycle_timer, sync_timer. Identity and time: config,
+    max_phases, detector_count, boot_time, uptime_s, device_time_s, clock_offset_s,
+    config_version. Per phase / stage / ring: phase_interval(p), ped_indication(p),
+    stage_table, current_stage, stage_elapsed_s, stage_remaining_s, ring_phase(r),
+    ring_status(r). Central state: central (CentralControl), backup_remaining_s.
+    """
+
+    __slots__ = ("_flash_yellow", "_tick_by_tick")
 
     def __init__(
         self,
@@ -207,9 +175,7 @@ class SignalEngine(EngineStatusMixin):
                     elif not inp.veh_calls >> (ph - 1) & 1:
                         inp.veh_calls |= 1 << (ph - 1)
                         need_eval = True
-                elif (
-                    kind == PED and rings.ped[num] != WALK and not inp.ped_calls >> (num - 1) & 1
-                ):
+                elif kind == PED and rings.ped[num] != WALK and not inp.ped_calls >> (num - 1) & 1:
                     inp.ped_calls |= 1 << (num - 1)
                     need_eval = True
             if need_eval:
@@ -342,241 +308,3 @@ class SignalEngine(EngineStatusMixin):
         t = self._tick
         self._reselect(t)
         self._evaluate(t)
-
-    # --- commands (call advance(now) first) ---------------------------------------------------
-    def set_system_pattern_control(self, value: int) -> None:
-        """NTCIP systemPatternControl; ValueError if not 0..255. Re-arms the backup timer."""
-        self.central.set_pattern(value, self._tick)
-        self._apply()
-
-    def set_unit_backup_time(self, seconds: int) -> None:
-        self.central.set_backup_time(seconds, self._tick)
-        self._apply()
-
-    def set_system_sync_control(self, value: int) -> None:
-        """0-254: the system cycle is `value` s in now; 255: reference = epoch (local timebase)."""
-        self.central.set_sync(value, self._tick)
-        dev = self._tick + round(self.clock_offset_s * 10)
-        self._sync_ref_dev = 0 if value == 255 else dev - value * 10
-        self._apply()
-
-    def set_unit_control(self, value: int) -> None:
-        """NTCIP unitControl; ValueError for reserved bits 0/1 (NTCIP badValue)."""
-        self.central.set_unit_control(value, self._tick)
-        self._apply()
-
-    def set_coord_operational_mode(self, value: int) -> None:
-        self.central.set_operational_mode(value)
-        self._apply()
-
-    def set_phase_control(self, kind: PhaseControl, mask: int) -> None:
-        """phaseControlGroup bitmask (all groups, bit0 = phase 1). Re-arms the backup timer."""
-        self.central.set_phase_control(kind, mask & self._enabled, self._tick)
-        self._apply()
-
-    def set_override(self, mode: Override | None) -> None:
-        """Manual flash / all red / dark (GB/T command pipe, Modbus coils); None releases."""
-        self._override = None if mode is None else Override(mode)
-        self._apply()
-
-    def set_mmu_flash(self, active: bool) -> None:
-        """Conflict-monitor flash: lamps cut to flash at once, unitFlashStatus mmu(6)."""
-        self._mmu = active
-        if active:
-            self.rings.cut(PlanKind.FLASH)
-        self._apply()
-
-    def set_detector_fault(self, detector: int, fault: DetectorFault) -> None:
-        self._det.set_fault(detector, DetectorFault(fault), self._tick)
-        self._apply()
-
-    def place_vehicle_call(self, phase: int) -> None:
-        self._check_phase(phase)
-        self._inp.veh_calls |= 1 << (phase - 1)
-        self._apply()
-
-    def place_ped_call(self, phase: int) -> None:
-        self._check_phase(phase)
-        self._inp.ped_calls |= 1 << (phase - 1)
-        self._apply()
-
-    def set_clock_offset(self, seconds: float) -> None:
-        """Device clock skew: the device reports now + seconds; coordination follows it."""
-        self.clock_offset_s = float(seconds)
-        self._apply()
-
-    def set_device_time(self, epoch_s: float) -> None:
-        """Set the device clock (NTCIP globalTime SET) relative to the current tick."""
-        self.set_clock_offset(epoch_s - self._tick / 10.0)
-
-    def reboot(self, now: float) -> None:
-        """Power cycle at `now`: uptime restarts, volatile central state is lost, lamps cut to
-        the startup flash (unitFlashStatus startup(7)) for config.startup_flash_s."""
-        self.advance(now)
-        t = self._tick
-        self.boot_tick = t
-        self.reboots += 1
-        self.central.reset()
-        self._override = None
-        self._mmu = False
-        self._inp.veh_calls = self._inp.ped_calls = 0
-        self._short_latch = 0
-        self._sync_ref_dev = 0
-        self.transitioning = False
-        if self.config.startup_flash_s > 0:
-            self._startup_until = t + self.config.startup_flash_s * 10
-            self.rings.cut(PlanKind.FLASH)
-        else:
-            self._startup_until = -1
-            self.rings.restart(t)
-        self._apply()
-
-    def update_config(self, config: ControllerConfig) -> None:
-        """Database write: swap in an edited config (same phases, detectors and rings).
-
-        ValueError if the structure differs. New timings apply from each phase's next
-        interval; a changed running pattern takes effect at once (a transition).
-        """
-        old = self.config
-        if (
-            config.max_phases != old.max_phases
-            or {p.phase for p in config.phases} != {p.phase for p in old.phases}
-            or config.detectors != old.detectors
-            or config.sequences != old.sequences
-        ):
-            raise ValueError("only timing, pattern and startup values can change at run time")
-        self.config = config
-        self._book = PlanBook(config)
-        self.rings.load_timing(config)
-        self.config_version = (self.config_version + 1) & 0xFFFF
-        self._apply()
-
-    def update_phase_timing(self, phase: int, **changes: object) -> None:
-        self.update_config(self.config.with_phase_timing(phase, **changes))
-
-    def update_pattern(self, number: int, **changes: object) -> None:
-        self.update_config(self.config.with_pattern(number, **changes))
-
-    def set_startup_flash(self, seconds: int) -> None:
-        self.update_config(self.config.with_startup_flash(seconds))
-
-    def _check_phase(self, phase: int) -> None:
-        if not self._enabled >> (phase - 1) & 1 or phase < 1:
-            raise ValueError(f"phase {phase} is not enabled")
-
-    # --- status that needs the engine's private state (the rest is in EngineStatusMixin) ----------
-    @property
-    def veh_calls(self) -> int:
-        inp = self._inp
-        return (inp.veh_calls | inp.recall) & self._enabled & ~inp.omit & ~self.greens
-
-    @property
-    def ped_calls(self) -> int:
-        inp = self._inp
-        return (
-            (inp.ped_calls | inp.ped_recall) & self.rings.ped_phases & ~inp.ped_omit & ~self.walks
-        )
-
-    @property
-    def mode(self) -> OperatingMode:
-        r = self.rings
-        if r.stopped is not None:
-            return OperatingMode(int(r.stopped))
-        if r.red_until >= 0:
-            return OperatingMode.STARTUP_RED
-        return OperatingMode(int(r.run_kind))
-
-    @property
-    def unit_control_status(self) -> int:
-        return int(self.central.control_status(self._override is not None))
-
-    @property
-    def unit_flash_status(self) -> int:
-        if not self.flash_active:
-            return UnitFlashStatus.NOT_FLASH
-        if self._mmu:
-            return UnitFlashStatus.MMU
-        if self._startup_until >= 0:
-            return UnitFlashStatus.STARTUP
-        if self._override is Override.FLASH:
-            return UnitFlashStatus.LOCAL_MANUAL
-        return int(self.config.commanded_flash_status)
-
-    @property
-    def unit_alarm_status1(self) -> int:
-        kind = self.rings.plan.kind
-        v = 0
-        if kind is PlanKind.COORDINATED:
-            v |= ALARM1_COORD_ACTIVE
-        elif kind is PlanKind.FREE:
-            v |= ALARM1_LOCAL_FREE
-        if self.flash_active:
-            v |= ALARM1_LOCAL_FLASH
-        if self._mmu:
-            v |= ALARM1_MMU_FLASH
-        return v
-
-    @property
-    def unit_alarm_status2(self) -> int:
-        v = ALARM2_POWER_RESTART if self._startup_until >= 0 else 0
-        if self.transitioning:
-            v |= ALARM2_OFFSET_TRANSITIONING
-        return v
-
-    @property
-    def short_alarm_status(self) -> int:
-        """Current value without clearing the Local Cycle Zero latch (see read_short_alarm_status)."""
-        v = self._short_latch
-        if self._det.alarms:
-            v |= SHORT_DETECTOR_FAULT
-        if self._override is not None:
-            v |= SHORT_LOCAL_OVERRIDE
-        return v
-
-    def read_short_alarm_status(self) -> int:
-        """Read as an NTCIP GET does: returns the value and clears the latched bits (pitfall 7)."""
-        v = self.short_alarm_status
-        self._short_latch = 0
-        return v
-
-    @property
-    def sync_timer(self) -> int:
-        """coordSyncStatus: s since the system reference point (0 when not coordinated)."""
-        plan = self.rings.plan
-        if plan.kind is not PlanKind.COORDINATED:
-            return 0
-        dev = self._tick + round(self.clock_offset_s * 10)
-        return ((dev - self._sync_ref_dev) % plan.cycle_ticks) // 10
-
-    @property
-    def detector_active(self) -> int:
-        return self._det.active
-
-    @property
-    def detector_alarms(self) -> int:
-        return self._det.alarms
-
-    @property
-    def detectors(self) -> DetectorBank:
-        """Detector bank (read-only use: volume / occupancy counters, faults, call phases)."""
-        return self._det
-
-    @property
-    def override(self) -> Override | None:
-        return self._override
-
-    @property
-    def control_status(self) -> UnitControlStatus:
-        return UnitControlStatus(self.unit_control_status)
-
-    @property
-    def backup_remaining_s(self) -> float:
-        return self.central.backup_remaining_ticks(self._tick) / 10.0
-
-    @property
-    def next_event_tick(self) -> int:
-        return min(self._ctl_next, self._det.next_tick, NEVER)
-
-    @property
-    def stage_started_tick(self) -> int:
-        return self._stage_start

@@ -1,59 +1,41 @@
-"""Read-only views of a SignalEngine that faces need beyond the plain bitmasks.
+"""Status a face reads from a SignalEngine: NTCIP unit and coordination values, calls, alarms.
 
-Split from signal.py so the engine module stays about stepping and commands: cycle timers,
-per-phase interval and remaining time (Modbus input registers 20-35), stages as GB/T 20999 sees
-them, and the NTCIP v02 ring status. All values are computed on read from the current tick; none
-of this costs anything while nobody polls.
-
-Stages: for each barrier group, every combination of one phase (or none) per ring is a stage,
-numbered from 1 in ring-sequence order of the free sequence (for the standard 8 phases: 1=(1,5),
-2=(1,6), 3=(1,), 4=(2,5), ... ). The current stage is the combination of phases the rings are
-timing (green, yellow or red clear); 0 when no phase is timing (flash, all red, dark).
+Every value is computed on read from the current tick and the engine's state, so polling costs
+nothing while nobody polls and can never be stale. Enumerations and bit layouts are NTCIP 1202's
+(reference/signal-controllers.md sections 1.6 and 1.7); other faces map them to their own codes.
+Reading shortAlarmStatus through read_short_alarm_status() clears the Local Cycle Zero latch, as
+a real controller does on a GET (pitfall 7); the short_alarm_status property does not.
 """
 
 from __future__ import annotations
 
-from itertools import product
-
-from simulators.engine.codes import Interval, PedIndication
-from simulators.engine.config import ControllerConfig
+from simulators.engine.central import NEVER
+from simulators.engine.codes import (
+    ALARM1_COORD_ACTIVE,
+    ALARM1_LOCAL_FLASH,
+    ALARM1_LOCAL_FREE,
+    ALARM1_MMU_FLASH,
+    ALARM2_OFFSET_TRANSITIONING,
+    ALARM2_POWER_RESTART,
+    SHORT_DETECTOR_FAULT,
+    SHORT_LOCAL_OVERRIDE,
+    OperatingMode,
+    Override,
+    UnitControlStatus,
+    UnitFlashStatus,
+)
+from simulators.engine.detectors import DetectorBank
+from simulators.engine.engine_state import EngineState
 from simulators.engine.plan import PlanKind
-from simulators.engine.rings import DW, GREEN, INF, PCLR, RED_CLEAR, WALK, YELLOW, Inputs, Rings
 from simulators.engine.timing import Pattern
 
-__all__ = ["EngineStatusMixin", "build_stage_table"]
-
-RING_MIN_GREEN, RING_EXTENSION, RING_MAXIMUM, RING_GREEN_REST = 0, 1, 2, 3
-RING_YELLOW, RING_RED_CLEAR, RING_RED_REST = 4, 5, 6
+__all__ = ["EngineStatus"]
 
 
-def build_stage_table(config: ControllerConfig) -> tuple[tuple[int, ...], ...]:
-    """All stages (phase tuples) in numbering order; stage n is element n-1."""
-    seq = config.sequence(config.free_sequence)
-    enabled = {t.phase for t in config.phases}
-    out: list[tuple[int, ...]] = []
-    for g in range(seq.n_groups):
-        choices = [[p for p in ring[g] if p in enabled] + [0] for ring in seq.rings]
-        for combo in product(*choices):
-            phases = tuple(p for p in combo if p)
-            if phases:
-                out.append(phases)
-    return tuple(out)
-
-
-class EngineStatusMixin:
-    """Status properties shared by SignalEngine (which supplies the attributes below)."""
+class EngineStatus(EngineState):
+    """Read-only status properties of SignalEngine."""
 
     __slots__ = ()
-
-    config: ControllerConfig
-    rings: Rings
-    boot_tick: int
-    clock_offset_s: float
-    _tick: int
-    _inp: Inputs
-    _stage_key: tuple[int, ...]
-    _stage_start: int
 
     # --- coordination ------------------------------------------------------------------------
     @property
@@ -107,116 +89,119 @@ class EngineStatusMixin:
         """The device's own clock: true time + clock_offset_s."""
         return self._tick / 10.0 + self.clock_offset_s
 
-    # --- per phase ------------------------------------------------------------------------------
-    def _green_end(self, p: int) -> int:
-        r = self.rings
-        end = r.min_end[p]
-        if r.ped[p] == WALK:
-            end = max(end, r.ped_end[p] + r.pclr_t[p])
-        elif r.ped[p] == PCLR:
-            end = max(end, r.ped_end[p])
-        if r.plan.kind is PlanKind.COORDINATED:
-            if r.fo[p] < INF:
-                end = max(end, r.fo[p])
-        else:
-            no_gap = self._inp.no_gap >> (p - 1) & 1
-            end = max(end, r.max_end[p] if no_gap else min(r.max_end[p], r.gap_end[p]))
-        return end
+    # --- calls, modes and alarms --------------------------------------------------------------
+    @property
+    def veh_calls(self) -> int:
+        inp = self._inp
+        return (inp.veh_calls | inp.recall) & self._enabled & ~inp.omit & ~self.greens
 
-    def phase_interval(self, phase: int) -> tuple[Interval, float]:
-        """(interval, seconds remaining). For green, the remaining time is until the earliest
-        moment the phase may end (min green, ped clearance, gap or max, force-off)."""
+    @property
+    def ped_calls(self) -> int:
+        inp = self._inp
+        return (
+            (inp.ped_calls | inp.ped_recall) & self.rings.ped_phases & ~inp.ped_omit & ~self.walks
+        )
+
+    @property
+    def mode(self) -> OperatingMode:
         r = self.rings
-        t = self._tick
-        if r.stopped is PlanKind.FLASH:
-            return Interval.FLASH, 0.0
-        if r.stopped is PlanKind.DARK:
-            return Interval.DARK, 0.0
         if r.stopped is not None:
-            return Interval.RED, 0.0
+            return OperatingMode(int(r.stopped))
         if r.red_until >= 0:
-            return Interval.RED, (r.red_until - t) / 10.0
-        iv = r.iv[phase]
-        if iv == GREEN:
-            return Interval.GREEN, max(0, self._green_end(phase) - t) / 10.0
-        if iv == YELLOW or iv == RED_CLEAR:
-            return Interval(iv), max(0, r.iv_end[phase] - t) / 10.0
-        return Interval.RED, 0.0
-
-    def ped_indication(self, phase: int) -> PedIndication:
-        r = self.rings
-        if not r.ped_phases >> (phase - 1) & 1 or r.stopped in (PlanKind.FLASH, PlanKind.DARK):
-            return PedIndication.DARK
-        if r.stopped is None and r.ped[phase] == WALK:
-            return PedIndication.WALK
-        if r.stopped is None and r.ped[phase] == PCLR:
-            return PedIndication.PED_CLEAR
-        return PedIndication.DONT_WALK
-
-    # --- stages ---------------------------------------------------------------------------------
-    @property
-    def stage_table(self) -> tuple[tuple[int, ...], ...]:
-        return build_stage_table(self.config)
+            return OperatingMode.STARTUP_RED
+        return OperatingMode(int(r.run_kind))
 
     @property
-    def current_stage(self) -> int:
-        on = tuple(p for p in self._stage_key if p)
-        if not on:
+    def unit_control_status(self) -> int:
+        return int(self.central.control_status(self._override is not None))
+
+    @property
+    def unit_flash_status(self) -> int:
+        if not self.flash_active:
+            return UnitFlashStatus.NOT_FLASH
+        if self._mmu:
+            return UnitFlashStatus.MMU
+        if self._startup_until >= 0:
+            return UnitFlashStatus.STARTUP
+        if self._override is Override.FLASH:
+            return UnitFlashStatus.LOCAL_MANUAL
+        return int(self.config.commanded_flash_status)
+
+    @property
+    def unit_alarm_status1(self) -> int:
+        kind = self.rings.plan.kind
+        v = 0
+        if kind is PlanKind.COORDINATED:
+            v |= ALARM1_COORD_ACTIVE
+        elif kind is PlanKind.FREE:
+            v |= ALARM1_LOCAL_FREE
+        if self.flash_active:
+            v |= ALARM1_LOCAL_FLASH
+        if self._mmu:
+            v |= ALARM1_MMU_FLASH
+        return v
+
+    @property
+    def unit_alarm_status2(self) -> int:
+        v = ALARM2_POWER_RESTART if self._startup_until >= 0 else 0
+        if self.transitioning:
+            v |= ALARM2_OFFSET_TRANSITIONING
+        return v
+
+    @property
+    def short_alarm_status(self) -> int:
+        """Current value without clearing the Local Cycle Zero latch (see read_short_alarm_status)."""
+        v = self._short_latch
+        if self._det.alarms:
+            v |= SHORT_DETECTOR_FAULT
+        if self._override is not None:
+            v |= SHORT_LOCAL_OVERRIDE
+        return v
+
+    def read_short_alarm_status(self) -> int:
+        """Read as an NTCIP GET does: returns the value and clears the latched bits (pitfall 7)."""
+        v = self.short_alarm_status
+        self._short_latch = 0
+        return v
+
+    @property
+    def sync_timer(self) -> int:
+        """coordSyncStatus: s since the system reference point (0 when not coordinated)."""
+        plan = self.rings.plan
+        if plan.kind is not PlanKind.COORDINATED:
             return 0
-        try:
-            return self.stage_table.index(on) + 1
-        except ValueError:
-            return 0
+        dev = self._tick + round(self.clock_offset_s * 10)
+        return ((dev - self._sync_ref_dev) % plan.cycle_ticks) // 10
 
     @property
-    def stage_elapsed_s(self) -> float:
-        return (self._tick - self._stage_start) / 10.0 if self.current_stage else 0.0
+    def detector_active(self) -> int:
+        return self._det.active
 
     @property
-    def stage_remaining_s(self) -> float:
-        """Seconds until the current stage's first phase finishes its clearance (estimate)."""
-        r = self.rings
-        t = self._tick
-        best = -1
-        for p in self._stage_key:
-            if not p:
-                continue
-            iv = r.iv[p]
-            if iv == GREEN:
-                end = self._green_end(p) + r.yel_t[p] + r.red_t[p]
-            elif iv == YELLOW:
-                end = r.iv_end[p] + r.red_t[p]
-            else:
-                end = r.iv_end[p]
-            if best < 0 or end < best:
-                best = end
-        return max(0, best - t) / 10.0 if best >= 0 else 0.0
+    def detector_alarms(self) -> int:
+        return self._det.alarms
 
-    # --- rings ----------------------------------------------------------------------------------
-    def ring_phase(self, ring: int) -> int:
-        """Phase ring `ring` (1-based) is timing, 0 if none."""
-        r = self.rings
-        if r.stopped is not None or r.red_until >= 0:
-            return 0
-        return r.ring_phase[ring - 1]
+    @property
+    def detectors(self) -> DetectorBank:
+        """Detector bank (read-only use: volume / occupancy counters, faults, call phases)."""
+        return self._det
 
-    def ring_status(self, ring: int) -> int:
-        """NTCIP v02 ringStatus coded status (bits 0-2 only): 0 min green, 1 extension,
-        2 maximum, 3 green rest, 4 yellow, 5 red clear, 6 red rest."""
-        r = self.rings
-        p = self.ring_phase(ring)
-        if not p:
-            return RING_RED_REST
-        iv = r.iv[p]
-        if iv == YELLOW:
-            return RING_YELLOW
-        if iv == RED_CLEAR:
-            return RING_RED_CLEAR
-        t = self._tick
-        if t < r.min_end[p] or r.ped[p] != DW:
-            return RING_MIN_GREEN
-        if r.plan.kind is PlanKind.FREE and t >= r.max_end[p]:
-            return RING_MAXIMUM
-        if not r._conflicts(ring - 1, r.demand()):
-            return RING_GREEN_REST
-        return RING_EXTENSION
+    @property
+    def override(self) -> Override | None:
+        return self._override
+
+    @property
+    def control_status(self) -> UnitControlStatus:
+        return UnitControlStatus(self.unit_control_status)
+
+    @property
+    def backup_remaining_s(self) -> float:
+        return self.central.backup_remaining_ticks(self._tick) / 10.0
+
+    @property
+    def next_event_tick(self) -> int:
+        return min(self._ctl_next, self._det.next_tick, NEVER)
+
+    @property
+    def stage_started_tick(self) -> int:
+        return self._stage_start

@@ -208,7 +208,9 @@ def validate_pattern(
             )
         total += length
     if total != pattern.cycle_s:
-        raise ValueError(f"{p}: each ring's splits sum to {total} s, not the cycle {pattern.cycle_s} s")
+        raise ValueError(
+            f"{p}: each ring's splits sum to {total} s, not the cycle {pattern.cycle_s} s"
+        )
     rings_used: set[int] = set()
     groups_used: set[int] = set()
     for ph in pattern.coord_phases:

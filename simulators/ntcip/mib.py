@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from itertools import pairwise
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from simulators.engine import SignalEngine
 from simulators.ntcip.objects import (
@@ -153,6 +153,19 @@ class NtcipMibView:
             return WRONG_TYPE
         self.engine.advance(self._clock())
         return setter(value)
+
+    def test_set(self, oid: OID, tag: int, value: Value) -> int:
+        """The error status set() would return, without applying anything (atomic SETs)."""
+        item = self._table.get(oid)
+        if item is None:
+            return NO_SUCH_NAME
+        obj_tag, _, setter, _ = item
+        if setter is None:
+            return NOT_WRITABLE
+        if tag != obj_tag or not _type_ok(tag, value):
+            return WRONG_TYPE
+        self.engine.advance(self._clock())
+        return setter.check(value)
 
     def describe(self) -> tuple[Entry, ...]:
         """Every instance in OID order (name, tag, MIB access, origin) for tests and tools."""

@@ -16,6 +16,7 @@ from functools import partial
 from operator import attrgetter
 
 from simulators.engine import SignalEngine
+from simulators.engine.codes import UNIT_CONTROL_RESERVED
 from simulators.ntcip.objects import (
     ASC,
     OCTET_STRING,
@@ -64,7 +65,7 @@ def add_unit_objects(b: TreeBuilder, e: SignalEngine) -> None:
     b.scalar(u + (9,), "shortAlarmStatus", e.read_short_alarm_status)
     b.scalar(
         u + (10,), "unitControl", lambda: e.central.unit_control, access=RW,
-        setter=int_setter(0, 255, e.set_unit_control),
+        setter=int_setter(0, 255, e.set_unit_control, validate=_unit_control_ok),
     )  # fmt: skip
 
 
@@ -77,7 +78,12 @@ def _pattern_field(e: SignalEngine, number: int, field: str) -> Getter:
 
 
 def _pattern_setter(e: SignalEngine, number: int, field: str) -> Setter:
-    return int_setter(0, 255, lambda v: e.update_pattern(number, **{field: v}))
+    return int_setter(
+        0,
+        255,
+        apply=lambda v: e.update_pattern(number, **{field: v}),
+        validate=lambda v: e.config.with_pattern(number, **{field: v}),
+    )
 
 
 def _split_getter(e: SignalEngine, number: int, phase: int, what: str) -> Getter:
@@ -95,15 +101,25 @@ def _split_getter(e: SignalEngine, number: int, phase: int, what: str) -> Getter
 
 
 def _split_setter(e: SignalEngine, number: int, phase: int) -> Setter:
-    def apply(v: int) -> None:
+    def splits(v: int) -> dict[int, int]:
         pat = e.config.pattern(number)
         assert pat is not None
-        splits = {p: s for p, s in pat.splits.items() if p != phase}
+        out = {p: s for p, s in pat.splits.items() if p != phase}
         if v:
-            splits[phase] = v
-        e.update_pattern(number, splits=splits)
+            out[phase] = v
+        return out
 
-    return int_setter(0, 255, apply)
+    return int_setter(
+        0,
+        255,
+        apply=lambda v: e.update_pattern(number, splits=splits(v)),
+        validate=lambda v: e.config.with_pattern(number, splits=splits(v)),
+    )
+
+
+def _unit_control_ok(value: int) -> None:
+    if value & UNIT_CONTROL_RESERVED:
+        raise ValueError("unitControl bits 0 and 1 are reserved")
 
 
 def add_coord_objects(b: TreeBuilder, e: SignalEngine) -> None:
@@ -144,9 +160,7 @@ def add_coord_objects(b: TreeBuilder, e: SignalEngine) -> None:
                 setter=_split_setter(e, n, p),
             )  # fmt: skip
             b.column(se + (4,), idx, "splitMode", _split_getter(e, n, p, "mode"), access=RW)
-            b.column(
-                se + (5,), idx, "splitCoordPhase", _split_getter(e, n, p, "coord"), access=RW
-            )
+            b.column(se + (5,), idx, "splitCoordPhase", _split_getter(e, n, p, "coord"), access=RW)
     b.scalar(c + (10,), "coordPatternStatus", _attr(e, "coord_pattern_status"))
     b.scalar(c + (11,), "localFreeStatus", _attr(e, "local_free_status"))
     b.scalar(c + (12,), "coordCycleStatus", _attr(e, "cycle_timer"))
@@ -203,9 +217,7 @@ def add_misc_objects(b: TreeBuilder, e: SignalEngine) -> None:
                 tag=OCTET_STRING, access=RW,
             )  # fmt: skip
     for ring in range(1, rings + 1):
-        b.column(
-            r + (6, 1, 1), (ring,), "ringStatus", partial(e.ring_status, ring), origin="v02"
-        )
+        b.column(r + (6, 1, 1), (ring,), "ringStatus", partial(e.ring_status, ring), origin="v02")
     ch = ASC + (8,)
     n = e.max_phases
     channels = 2 * n

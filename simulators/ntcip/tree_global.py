@@ -11,11 +11,9 @@ from __future__ import annotations
 from simulators.engine import SignalEngine
 from simulators.ntcip.objects import (
     ASC,
-    BAD_VALUE,
     COUNTER32,
     GLOBAL,
     INTEGER,
-    NO_ERROR,
     OBJECT_ID,
     OCTET_STRING,
     OID,
@@ -26,6 +24,7 @@ from simulators.ntcip.objects import (
     Entry,
     Getter,
     Setter,
+    TextSetter,
     TreeBuilder,
     Value,
     int_setter,
@@ -45,14 +44,7 @@ def _text_store(store: dict[str, bytes], key: str) -> tuple[Getter, Setter]:
     def get() -> Value:
         return store[key]
 
-    def put(value: Value) -> int:
-        assert isinstance(value, bytes)
-        if len(value) > 255:
-            return BAD_VALUE
-        store[key] = bytes(value)
-        return NO_ERROR
-
-    return get, put
+    return get, TextSetter(store, key)
 
 
 def add_system_objects(b: TreeBuilder, e: SignalEngine) -> None:
@@ -80,9 +72,12 @@ def add_system_objects(b: TreeBuilder, e: SignalEngine) -> None:
                  origin="mib2")  # fmt: skip
 
 
-def _set_dst(e: SignalEngine, value: int) -> None:
+def _dst_ok(value: int) -> None:
     if value not in DST_VALUES:
         raise ValueError(value)
+
+
+def _set_dst(e: SignalEngine, value: int) -> None:
     e.daylight_saving = value
 
 
@@ -101,9 +96,7 @@ def add_global_objects(b: TreeBuilder, e: SignalEngine) -> None:
         b.column(row + (2,), (m,), "moduleDeviceNode", _const(ASC), tag=OBJECT_ID)
         b.column(row + (3,), (m,), "moduleMake", _const(info.make.encode()), tag=OCTET_STRING)
         b.column(row + (4,), (m,), "moduleModel", _const(info.model.encode()), tag=OCTET_STRING)
-        b.column(
-            row + (5,), (m,), "moduleVersion", _const(info.version.encode()), tag=OCTET_STRING
-        )
+        b.column(row + (5,), (m,), "moduleVersion", _const(info.version.encode()), tag=OCTET_STRING)
         b.column(row + (6,), (m,), "moduleType", _const(info.kind))
     b.scalar(
         g + (3, 1), "globalTime", lambda: int(e.device_time_s) & 0xFFFFFFFF, tag=COUNTER32,
@@ -111,7 +104,7 @@ def add_global_objects(b: TreeBuilder, e: SignalEngine) -> None:
     )  # fmt: skip
     b.scalar(
         g + (3, 2), "globalDaylightSaving", lambda: e.daylight_saving, access=RW,
-        setter=int_setter(1, 3, lambda v: _set_dst(e, v)),
+        setter=int_setter(1, 3, lambda v: _set_dst(e, v), validate=_dst_ok),
     )  # fmt: skip
     b.scalar(
         g + (3, 4), "globalLocalTimeDifferential", lambda: e.local_time_differential_s,

@@ -77,10 +77,15 @@ def _timing_getter(e: SignalEngine, phase: int, field: str, scale: int) -> Gette
 
 
 def _timing_setter(e: SignalEngine, phase: int, field: str, scale: int) -> Setter:
-    def apply(v: int) -> None:
-        e.update_phase_timing(phase, **{field: v / scale if scale != 1 else v})
+    def change(v: int) -> dict[str, float]:
+        return {field: v / scale if scale != 1 else v}
 
-    return int_setter(0, 255, apply)
+    return int_setter(
+        0,
+        255,
+        apply=lambda v: e.update_phase_timing(phase, **change(v)),
+        validate=lambda v: e.config.with_phase_timing(phase, **change(v)),
+    )
 
 
 def _options(e: SignalEngine, phase: int) -> Getter:
@@ -100,9 +105,7 @@ def _ring_and_concurrency(e: SignalEngine, phase: int) -> tuple[int, bytes]:
     seq = cfg.sequence(cfg.free_sequence)
     ring, group, _ = seq.locate(phase)
     enabled = cfg.phase_map()
-    others = [
-        p for r, rl in enumerate(seq.rings) if r != ring for p in rl[group] if p in enabled
-    ]
+    others = [p for r, rl in enumerate(seq.rings) if r != ring for p in rl[group] if p in enabled]
     return ring + 1, bytes(sorted(others))
 
 
@@ -166,9 +169,7 @@ def add_detector_objects(b: TreeBuilder, e: SignalEngine) -> None:
     entry = ASC + (2, 2, 1)
     for d in range(1, count + 1):
         b.column(entry + (1,), (d,), "vehicleDetectorNumber", _const(d))
-        b.column(
-            entry + (4,), (d,), "vehicleDetectorCallPhase", _const(det.phase_of[d]), access=RW
-        )
+        b.column(entry + (4,), (d,), "vehicleDetectorCallPhase", _const(det.phase_of[d]), access=RW)
     b.scalar(ASC + (2, 3), "maxVehicleDetectorStatusGroups", _const(groups))
     status = ASC + (2, 4, 1)
     for g in range(1, groups + 1):

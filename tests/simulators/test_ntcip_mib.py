@@ -308,6 +308,37 @@ def test_set_error_statuses() -> None:
     assert value(v, oid("1.3.6.1.2.1.1.5.0")) == b"renamed"
 
 
+def test_test_set_checks_without_applying() -> None:
+    """The agent's optional SetValidator hook: same answer as set(), no side effect."""
+    v, e, _ = view()
+    before = e.config
+    assert v.test_set(UNIT_CONTROL, INTEGER, 1) == BAD_VALUE
+    assert v.test_set(SYSTEM_PATTERN_CONTROL, INTEGER, 3) == NO_ERROR
+    assert v.test_set(asc(1, 2, 1, 4, 2), INTEGER, 40) == BAD_VALUE  # min green past the split
+    assert v.test_set(asc(1, 2, 1, 4, 4), INTEGER, 6) == NO_ERROR
+    assert v.test_set(COORD_PATTERN_STATUS, INTEGER, 3) == NOT_WRITABLE
+    assert v.test_set(GLOBAL_TIME, INTEGER, 5) == WRONG_TYPE
+    assert v.test_set(asc(42,), INTEGER, 5) == NO_SUCH_NAME
+    assert e.central.system_pattern_control == 0 and e.config is before
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "1.3.6.1.4.1.1206.4.1.1.1.2.1.4.0",  # phase status under the protocols branch
+        "1.3.6.1.4.1.1206.4.2.1.1.4.1.0",  # status groups polled as scalars
+        "1.3.6.1.4.1.1206.4.2.1.5.1.0",  # timebaseAscPatternSync mistaken for shortAlarmStatus
+        "1.3.6.1.4.1.1206.4.2.1.1.4.1.4.0",  # group 0 does not exist
+        "1.3.6.1.4.1.1206.4.2.1.1.4.1.4.2",  # nor group 2 on an 8-phase controller
+    ],
+)
+def test_wrong_oids_seen_in_public_code_are_no_such_name(wrong: str) -> None:
+    """Pitfall 1: a client using a wrong OID must get noSuchName, never a plausible value."""
+    v, _, _ = view()
+    assert v.get(oid(wrong)) is None
+    assert v.set(oid(wrong), INTEGER, 0) == NO_SUCH_NAME
+
+
 def test_global_time_set_moves_the_device_clock() -> None:
     v, e, _ = view(at=50)
     assert v.set(GLOBAL_TIME, COUNTER32, int(T0 + 50 + 3600)) == NO_ERROR
