@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.adapters import AdapterCatalog  # noqa: E402
-from gateway.config import validate_config  # noqa: E402
-from gateway.service import Gateway  # noqa: E402
-from gateway.yamlsource import Located  # noqa: E402
+from gateway.adapters import AdapterCatalog
+from gateway.config import validate_config
+from gateway.service import Gateway
+from gateway.yamlsource import Located
 
 
 def cpu_of(pid: int) -> float:

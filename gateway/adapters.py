@@ -33,7 +33,7 @@ class AdapterCatalog:
             try:
                 adapter = ep.load()
                 info = adapter.info
-            except Exception as err:  # a third party's import error must not stop the gateway
+            except Exception as err:  # noqa: BLE001 - a broken third-party adapter must not stop the gateway
                 broken[ep.name] = f"{type(err).__name__}: {err}"
                 log.error("adapter=%s event=load_failed error=%s", ep.name, err)
                 continue

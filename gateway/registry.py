@@ -15,8 +15,13 @@ from gateway.adapters import AdapterCatalog
 from gateway.config import LoadedConfig
 from gateway.health.state import HealthMachine
 from gateway.model import CameraState, DeviceConfig, SignalControllerState
-from gateway.sdk.adapter import Adapter, AdapterContext, AdapterInfo, DeviceIdentity
-from gateway.sdk.adapter import SharedResources
+from gateway.sdk.adapter import (
+    Adapter,
+    AdapterContext,
+    AdapterInfo,
+    DeviceIdentity,
+    SharedResources,
+)
 from gateway.sdk.diagnostics import Diagnostics
 from gateway.sdk.errors import ConfigError, NotFound
 from gateway.sdk.profile import Profile

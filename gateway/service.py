@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
@@ -19,8 +19,15 @@ from gateway.config import LoadedConfig
 from gateway.events import EventBus, signal_events
 from gateway.health.state import Transition
 from gateway.metrics import GatewayMetrics
-from gateway.model import COMMAND_ARGS, Command, CommandName, CommandOutcome, Event
-from gateway.model import SignalControllerState
+from gateway.model import (
+    COMMAND_ARGS,
+    Command,
+    CommandName,
+    CommandOutcome,
+    Event,
+    EventType,
+    SignalControllerState,
+)
 from gateway.registry import DeviceRuntime, Registry
 from gateway.scheduler import PollOutcome, Scheduler
 from gateway.sdk.adapter import Capability, CommandAdapter
@@ -30,6 +37,19 @@ from gateway.store import SqliteStore, Store
 __all__ = ["Gateway", "CommandFailure"]
 
 log = logging.getLogger(__name__)
+
+
+Outcome = Literal["accepted", "rejected", "invalid", "failed", "unauthorized", "forbidden"]
+
+
+class _Refusal(Exception):
+    """A command refused before or by the device: HTTP status and audit outcome."""
+
+    def __init__(self, status: int, outcome: Outcome, message: str,
+                 detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.outcome, self.message = status, outcome, message
+        self.detail = dict(detail or {})
 
 
 class CommandFailure(Exception):
@@ -125,69 +145,84 @@ class Gateway:
         rt = self.registry.get(device_id)
         at = datetime.now(UTC)
         safe_args = args if isinstance(args, dict) else {"_raw": repr(args)[:200]}
-
-        async def fail(status: int, outcome: str, message: str,
-                       detail: dict[str, Any] | None = None) -> CommandFailure:
-            record = CommandOutcome(device=device_id, command=str(name)[:64], args=safe_args,
-                                    outcome=outcome, message=message, actor=actor, at=at,
-                                    detail=detail or {})  # type: ignore[arg-type]
-            record.id = await self.store.record_command(record)
-            self.metrics.commands.labels(record.command, outcome).inc()
-            return CommandFailure(status, record)
-
         try:
-            command_name = CommandName(name)
-        except ValueError:
-            known = ", ".join(c.value for c in CommandName)
-            raise await fail(422, "invalid", f"unknown command {name!r}; known: {known}")
-        adapter = rt.adapter
-        if Capability.COMMANDS not in rt.info.capabilities or \
-                command_name not in rt.info.commands or not isinstance(adapter, CommandAdapter):
-            raise await fail(501, "rejected",
-                             f"{rt.info.name} devices do not support {command_name.value}")
-        if not isinstance(args, dict):
-            raise await fail(422, "invalid", "args must be a JSON object")
-        try:
-            parsed = COMMAND_ARGS[command_name].model_validate(args)
-        except ValidationError as err:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}"
-                                 for e in err.errors(include_url=False))
-            raise await fail(422, "invalid", f"invalid args for {command_name.value}: {problems}")
-        command = Command(name=command_name, args=parsed.model_dump())
+            command = self._validate(rt, name, args)
+        except _Refusal as invalid:
+            raise await self._audit_failure(device_id, name, safe_args, actor, at,
+                                            invalid) from None
         timeout = max(rt.config.poll.timeout_s * 5, 5.0)
+        refusal: _Refusal | None = None
         try:
+            adapter = cast(CommandAdapter, rt.adapter)  # checked by _validate
             async with rt.command_lock, asyncio.timeout(timeout):
                 result = await adapter.execute(command)
         except InvalidArguments as err:
-            raise await fail(422, "invalid", err.message, err.detail)
+            refusal = _Refusal(422, "invalid", err.message, err.detail)
         except Unsupported as err:
-            raise await fail(501, "rejected", err.message, err.detail)
+            refusal = _Refusal(501, "rejected", err.message, err.detail)
         except JunctionError as err:
-            outcome = "rejected" if err.http_status == 409 else "failed"
-            raise await fail(err.http_status, outcome, err.message,
-                             {"reason": err.reason, **err.detail})
+            refusal = _Refusal(err.http_status,
+                               "rejected" if err.http_status == 409 else "failed",
+                               err.message, {"reason": err.reason, **err.detail})
         except TimeoutError:
-            raise await fail(504, "failed", f"the device did not confirm within {timeout} s",
-                             {"reason": "timeout"})
-        except Exception as err:
+            refusal = _Refusal(504, "failed", f"the device did not confirm within {timeout} s",
+                               {"reason": "timeout"})
+        except Exception as err:  # an adapter bug: audited, logged once, never a traceback out
             log.exception("device=%s event=command_error command=%s", device_id, name)
-            raise await fail(500, "failed", f"internal error: {type(err).__name__}",
-                             {"reason": "internal"})
-        record = CommandOutcome(device=device_id, command=command_name.value,
+            refusal = _Refusal(500, "failed", f"internal error: {type(err).__name__}",
+                               {"reason": "internal"})
+        if refusal is not None:
+            raise await self._audit_failure(device_id, command.name.value, command.args, actor,
+                                            at, refusal)
+        record = CommandOutcome(device=device_id, command=command.name.value,
                                 args=command.args, outcome="accepted", message=result.message,
                                 actor=actor, at=at, detail=result.detail)
         record.id = await self.store.record_command(record)
         self.metrics.commands.labels(record.command, "accepted").inc()
         log.info("device=%s event=command command=%s actor=%s outcome=accepted", device_id,
-                 command_name.value, actor)
-        self.bus.publish([Event(type="command.executed", device=device_id, time=at,
-                                data={"command": command_name.value, "args": command.args,
+                 record.command, actor)
+        self.bus.publish([Event(type=EventType.COMMAND_EXECUTED, device=device_id, time=at,
+                                data={"command": record.command, "args": command.args,
                                       "actor": actor, "audit_id": record.id})])
         return record
 
-    async def audit_denied(self, device_id: str, name: str, outcome: str, message: str) -> None:
+    def _validate(self, rt: DeviceRuntime, name: str, args: Any) -> Command:
+        try:
+            command_name = CommandName(name)
+        except ValueError:
+            known = ", ".join(c.value for c in CommandName)
+            raise _Refusal(422, "invalid", f"unknown command {name!r}; known: {known}") from None
+        if Capability.COMMANDS not in rt.info.capabilities or \
+                command_name not in rt.info.commands or \
+                not isinstance(rt.adapter, CommandAdapter):
+            raise _Refusal(501, "rejected",
+                           f"{rt.info.name} devices do not support {command_name.value}")
+        if not isinstance(args, dict):
+            raise _Refusal(422, "invalid", "args must be a JSON object")
+        try:
+            parsed = COMMAND_ARGS[command_name].model_validate(args)
+        except ValidationError as err:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}"
+                                 for e in err.errors(include_url=False))
+            raise _Refusal(422, "invalid",
+                           f"invalid args for {command_name.value}: {problems}") from None
+        return Command(name=command_name, args=parsed.model_dump())
+
+    async def _audit_failure(self, device_id: str, name: str, args: dict[str, Any],
+                             actor: str, at: datetime, refusal: _Refusal) -> CommandFailure:
+        record = CommandOutcome(device=device_id, command=str(name)[:64], args=args,
+                                outcome=refusal.outcome, message=refusal.message, actor=actor,
+                                at=at, detail=refusal.detail)
+        record.id = await self.store.record_command(record)
+        self.metrics.commands.labels(record.command, refusal.outcome).inc()
+        log.info("device=%s event=command command=%s actor=%s outcome=%s", device_id,
+                 record.command, actor, refusal.outcome)
+        return CommandFailure(refusal.status, record)
+
+    async def audit_denied(self, device_id: str, name: str, outcome: Outcome,
+                           message: str) -> None:
         """Audit a command refused before it reached validation (no or wrong token)."""
         record = CommandOutcome(device=device_id[:64], command=str(name)[:64], outcome=outcome,
-                                message=message, actor=None, at=datetime.now(UTC))  # type: ignore[arg-type]
+                                message=message, actor=None, at=datetime.now(UTC))
         await self.store.record_command(record)
         self.metrics.commands.labels(record.command, outcome).inc()

@@ -84,9 +84,11 @@ def load_yaml(path: Path | str, text: str | None = None) -> Located:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as err:
-            raise YamlFileError([SourceError(name, None, None, "", f"cannot read: {err}")])
+            raise YamlFileError([SourceError(name, None, None, "", f"cannot read: {err}")]) \
+                from None
         except UnicodeDecodeError as err:
-            raise YamlFileError([SourceError(name, None, None, "", f"not UTF-8: {err}")])
+            raise YamlFileError([SourceError(name, None, None, "", f"not UTF-8: {err}")]) \
+                from None
     if "*" in text or "&" in text:
         _refuse_aliases(name, text)
     marks: dict[PathKey, tuple[int, int]] = {}
@@ -97,18 +99,19 @@ def load_yaml(path: Path | str, text: str | None = None) -> Located:
         mark = err.problem_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        raise YamlFileError([SourceError(name, line, column, "", f"YAML syntax: {err.problem}")])
+        raise YamlFileError([SourceError(name, line, column, "", f"YAML syntax: {err.problem}")]) \
+            from None
     except yaml.YAMLError as err:
-        raise YamlFileError([SourceError(name, None, None, "", f"YAML: {err}")])
+        raise YamlFileError([SourceError(name, None, None, "", f"YAML: {err}")]) from None
     return Located(data, marks, name)
 
 
 def _refuse_aliases(name: str, text: str) -> None:
     for event in yaml.parse(text, Loader=_SafeNoAliasLoader):
         if isinstance(event, yaml.AliasEvent):
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else None
             raise YamlFileError(
-                [SourceError(name, line, None, "", "YAML aliases are not allowed in Junction files")]
+                [SourceError(name, line, None, "", "YAML aliases are not allowed here")]
             )
 
 

@@ -38,6 +38,7 @@ from gateway.sdk import (
     ConfigError,
     DeviceIdentity,
     InvalidArguments,
+    JunctionError,
     ProtocolError,
     Reading,
     Unsupported,
@@ -279,7 +280,7 @@ class NtcipAdapter:
                 await self._dev.write([(C.UNIT_BACKUP_TIME, self._opts.backup_time_s),
                                        (C.SYSTEM_PATTERN_CONTROL, self._held)])
                 self._asserted_at = now
-            except Exception as err:  # the poll's data is still good; retry next poll
+            except JunctionError as err:  # the poll's data is still good; retry next poll
                 lost = lost or f"re-assert failed: {err}"
         return lost
 
@@ -324,7 +325,7 @@ class NtcipAdapter:
         check = await self._confirm()
         spc, lfs = check.int(C.SYSTEM_PATTERN_CONTROL), check.int(C.LOCAL_FREE_STATUS)
         cps, ucs = check.int(C.COORD_PATTERN_STATUS), check.int(C.UNIT_CONTROL_STATUS)
-        detail = {"system_pattern_control": spc, "coord_pattern_status": cps,
+        detail: dict[str, object] = {"system_pattern_control": spc, "coord_pattern_status": cps,
                   "unit_control_status": mapping.UNIT_CONTROL_STATUS.get(ucs or 0),
                   "local_free_status": mapping.LOCAL_FREE_STATUS.get(lfs or 0),
                   "backup_time_s": check.int(C.UNIT_BACKUP_TIME)}

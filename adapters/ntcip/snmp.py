@@ -100,7 +100,7 @@ class Device:
                 raise ProtocolError(f"device answered error {_status_name(status)} "
                                     f"(index {msg.error_index})")
             if len(msg.varbinds) != len(batch) or \
-                    any(vb.oid != oid for vb, oid in zip(msg.varbinds, batch)):
+                    any(vb.oid != oid for vb, oid in zip(msg.varbinds, batch, strict=True)):
                 raise ProtocolError("response varbinds do not match the request")
             for vb in msg.varbinds:
                 if vb.tag in _EXCEPTIONS:

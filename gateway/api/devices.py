@@ -91,8 +91,9 @@ async def post_command(request: web.Request) -> web.Response:
         principal = request.app[AUTH].require_operator(request)
     except JunctionError as err:
         gw.registry.get(device_id)  # 404 first for unknown devices
-        await gw.audit_denied(device_id, "?", "unauthorized" if err.http_status == 401
-                              else "forbidden", err.message)
+        await gw.audit_denied(device_id, "?",
+                              "unauthorized" if err.http_status == 401 else "forbidden",
+                              err.message)
         raise
     gw.registry.get(device_id)
     body = await _json_body(request)

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from gateway.model import CommandOutcome, Event, Health, SignalControllerState
@@ -38,8 +39,8 @@ def _page(item: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def build_spec() -> dict[str, Any]:
-    models = [Health, SignalControllerState, CameraState, Event, CommandOutcome,
-              *COMMAND_ARGS.values()]
+    models: list[type[BaseModel]] = [Health, SignalControllerState, CameraState, Event,
+                                     CommandOutcome, *COMMAND_ARGS.values()]
     _, defs = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     schemas: dict[str, Any] = defs.get("$defs", {})
     schemas["Error"] = {"type": "object", "required": ["error", "message"],
@@ -58,8 +59,8 @@ def build_spec() -> dict[str, Any]:
         "type": "object", "required": ["command"],
         "properties": {"command": {"enum": [c.value for c in COMMAND_ARGS]},
                        "args": {"oneOf": [_ref(m.__name__) for m in COMMAND_ARGS.values()]}}}
-    read = [{"bearer": []}, {}]
-    operator = [{"bearer": []}]
+    read: list[dict[str, list[str]]] = [{"bearer": []}, {}]
+    operator: list[dict[str, list[str]]] = [{"bearer": []}]
     device_errors = {"404": ERROR, "401": ERROR}
     paths: dict[str, Any] = {
         "/healthz": {"get": {"summary": "Liveness", "security": [],

@@ -1,5 +1,6 @@
 """Junction's normalized model: the shapes every adapter produces and every API consumer reads."""
 
+from gateway.model.camera import CameraState, MediaStream, PtzState
 from gateway.model.commands import COMMAND_ARGS, Command, CommandName, CommandOutcome
 from gateway.model.device import (
     Credentials,
@@ -26,7 +27,6 @@ from gateway.model.signal import (
     StageState,
     VehicleIndication,
 )
-from gateway.model.camera import CameraState, MediaStream, PtzState
 from gateway.model.violation import ViolationRecord
 
 __all__ = [

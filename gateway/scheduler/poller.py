@@ -81,7 +81,7 @@ class Scheduler:
         if rt.health.status != HealthStatus.DOWN:
             return interval
         excess = max(0, rt.health.health.consecutive_failures - rt.config.poll.failures_to_down)
-        return min(interval * (2 ** min(excess, 16)), max(self._max_backoff_s, interval))
+        return float(min(interval * 2.0 ** min(excess, 16), max(self._max_backoff_s, interval)))
 
     async def _run(self, rt: DeviceRuntime) -> None:
         loop = asyncio.get_running_loop()

@@ -16,8 +16,14 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
-from gateway.model import CameraState, Command, CommandName, DeviceConfig, DeviceKind
-from gateway.model import SignalControllerState
+from gateway.model import (
+    CameraState,
+    Command,
+    CommandName,
+    DeviceConfig,
+    DeviceKind,
+    SignalControllerState,
+)
 from gateway.sdk.diagnostics import Diagnostics
 from gateway.sdk.profile import Profile
 

@@ -11,12 +11,12 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from collections.abc import Callable
 
 from gateway.model import CommandOutcome, Event
 

@@ -150,7 +150,7 @@ class EngineStatus(EngineState):
 
     @property
     def short_alarm_status(self) -> int:
-        """Current value without clearing the Local Cycle Zero latch (see read_short_alarm_status)."""
+        """Current value; unlike read_short_alarm_status() it keeps the Local Cycle Zero latch."""
         v = self._short_latch
         if self._det.alarms:
             v |= SHORT_DETECTOR_FAULT

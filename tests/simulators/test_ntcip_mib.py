@@ -88,6 +88,12 @@ def value(v: NtcipMibView, o: OID) -> object:
     return got[1]
 
 
+def ival(v: NtcipMibView, o: OID) -> int:
+    got = value(v, o)
+    assert isinstance(got, int), f"{o} is not an integer: {got!r}"
+    return got
+
+
 # --- the OID contract (pitfall 1) ----------------------------------------------------------------
 
 
@@ -160,7 +166,7 @@ def test_walk_visits_every_oid_once_in_order() -> None:
     assert v.get(asc(4, 10)) is None and v.get(asc(4, 10, 0, 0)) is None
 
 
-# --- values and types ------------------------------------------------------------------------------
+# --- values and types ----------------------------------------------------------------------------
 
 
 def test_bit_rule_greens_group_1_is_34_for_phases_2_and_6() -> None:
@@ -263,27 +269,27 @@ def test_flash_command_and_unit_flash_status() -> None:
     assert value(v, COORD_PATTERN_STATUS) == 255
     clock.now += 120
     assert value(v, UNIT_FLASH_STATUS) == 3  # automatic
-    assert value(v, asc(3, 8, 0)) & 0x20  # unitAlarmStatus1 Local Flash
+    assert ival(v, asc(3, 8, 0)) & 0x20  # unitAlarmStatus1 Local Flash
 
 
 def test_short_alarm_status_latch_clears_on_read() -> None:
     v, _, clock = view(at=99.0)
     value(v, SHORT_ALARM)
-    assert not value(v, SHORT_ALARM) & 0b100  # type: ignore[operator]
+    assert not ival(v, SHORT_ALARM) & 0b100
     clock.now = T0 + 100.5  # local cycle zero at T0 + 100 (pattern 1, offset 0)
-    assert value(v, SHORT_ALARM) & 0b100  # type: ignore[operator]
-    assert not value(v, SHORT_ALARM) & 0b100  # type: ignore[operator]
+    assert ival(v, SHORT_ALARM) & 0b100
+    assert not ival(v, SHORT_ALARM) & 0b100
 
 
 def test_detector_fault_shows_in_status_groups_and_short_alarm() -> None:
     v, _, _ = view("ctl-market-5th")
     assert value(v, asc(2, 4, 1, 3, 1)) == 0b100  # detector 3 alarm
-    assert value(v, asc(2, 4, 1, 2, 1)) & 0b100  # stuck on: active
-    assert value(v, SHORT_ALARM) & 0x20  # type: ignore[operator]
+    assert ival(v, asc(2, 4, 1, 2, 1)) & 0b100  # stuck on: active
+    assert ival(v, SHORT_ALARM) & 0x20
     assert value(v, asc(2, 2, 1, 4, 3)) == 2  # detector 3 calls phase 2
 
 
-# --- SET semantics ---------------------------------------------------------------------------------
+# --- SET semantics -------------------------------------------------------------------------------
 
 
 def test_set_error_statuses() -> None:
@@ -318,7 +324,16 @@ def test_test_set_checks_without_applying() -> None:
     assert v.test_set(asc(1, 2, 1, 4, 4), INTEGER, 6) == NO_ERROR
     assert v.test_set(COORD_PATTERN_STATUS, INTEGER, 3) == NOT_WRITABLE
     assert v.test_set(GLOBAL_TIME, INTEGER, 5) == WRONG_TYPE
-    assert v.test_set(asc(42,), INTEGER, 5) == NO_SUCH_NAME
+    assert (
+        v.test_set(
+            asc(
+                42,
+            ),
+            INTEGER,
+            5,
+        )
+        == NO_SUCH_NAME
+    )
     assert e.central.system_pattern_control == 0 and e.config is before
 
 
@@ -348,18 +363,18 @@ def test_global_time_set_moves_the_device_clock() -> None:
 
 def test_database_writes_change_the_set_id() -> None:
     v, e, _ = view()
-    set_id = value(v, GLOBAL_SET_ID)
+    set_id = ival(v, GLOBAL_SET_ID)
     min_green_4 = asc(1, 2, 1, 4, 4)
     assert v.set(min_green_4, INTEGER, 6) == NO_ERROR
     assert value(v, min_green_4) == 6 and e.config.phase_map()[4].min_green_s == 6
-    assert value(v, GLOBAL_SET_ID) == set_id + 1  # type: ignore[operator]
+    assert ival(v, GLOBAL_SET_ID) == set_id + 1
     assert v.set(min_green_4, INTEGER, 200) == BAD_VALUE  # min green > max green
     assert v.set(asc(1, 2, 1, 8, 2), INTEGER, 20) == BAD_VALUE  # yellow 2.0 s < 3.0 s
     assert v.set(asc(4, 9, 1, 3, 1, 2), INTEGER, 50) == BAD_VALUE  # split breaks the ring sum
-    assert value(v, GLOBAL_SET_ID) == set_id + 1  # type: ignore[operator]
+    assert ival(v, GLOBAL_SET_ID) == set_id + 1
     assert v.set(asc(4, 7, 1, 3, 1), INTEGER, 40) == NO_ERROR  # pattern 1 offset
     assert value(v, asc(4, 7, 1, 3, 1)) == 40
-    assert value(v, GLOBAL_SET_ID) == set_id + 2  # type: ignore[operator]
+    assert ival(v, GLOBAL_SET_ID) == set_id + 2
     assert v.set(asc(1, 2, 1, 8, 2), INTEGER, 45) == NO_ERROR  # yellow 4.5 s
     assert e.config.phase_map()[2].yellow_s == 4.5
 
@@ -368,13 +383,13 @@ def test_phase_control_writes_place_calls() -> None:
     v, e, clock = view("ctl-oak-elm")
     assert v.set(asc(1, 5, 1, 6, 1), INTEGER, 0b1000) == NO_ERROR  # vehicle call on phase 4
     assert value(v, asc(1, 5, 1, 6, 1)) == 0b1000
-    assert value(v, asc(1, 4, 1, 8, 1)) & 0b1000  # type: ignore[operator]
+    assert ival(v, asc(1, 4, 1, 8, 1)) & 0b1000
     clock.now += 60
     assert e.detectors is not None and value(v, UNIT_CONTROL_STATUS) == 6
     assert v.set(asc(1, 5, 1, 2, 1), INTEGER, 256) == BAD_VALUE
 
 
-# --- field-quirk options ---------------------------------------------------------------------------
+# --- field-quirk options -------------------------------------------------------------------------
 
 
 def test_v01_only_hides_v02_objects() -> None:
@@ -405,7 +420,7 @@ def test_ring_status_codes() -> None:
     assert value(v, RING_STATUS_1) == 0
 
 
-# --- cost ------------------------------------------------------------------------------------------
+# --- cost ----------------------------------------------------------------------------------------
 
 
 def test_thirty_varbind_get_is_cheap() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -114,10 +115,10 @@ def apply(e: SignalEngine, mon: SafetyMonitor, cmd: str, arg: object) -> None:
             mon.cut(e.tick)
         e.set_mmu_flash(bool(arg))
     elif cmd == "fault":
-        det, fault = arg  # type: ignore[misc]
+        det, fault = cast(tuple[int, DetectorFault], arg)
         e.set_detector_fault(det, fault)
     elif cmd == "phasectl":
-        kind, mask = arg  # type: ignore[misc]
+        kind, mask = cast(tuple[PhaseControl, int], arg)
         e.set_phase_control(kind, mask)
     elif cmd == "clock":
         e.set_clock_offset(float(arg))  # type: ignore[arg-type]
@@ -257,7 +258,7 @@ def test_monitor_catches_short_clearance() -> None:
         mon.observe(e)
 
 
-# --- coordination ----------------------------------------------------------------------------------
+# --- coordination --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("ident", ["ctl-main-1st", "ctl-main-2nd", "ctl-market-5th"])
@@ -457,12 +458,13 @@ def test_override_all_red_and_dark() -> None:
     assert e.unit_control_status == UnitControlStatus.MANUAL
     assert e.coord_pattern_status == 0
     run_monitored(e, mon, [(5, ("override", Override.DARK))], tail_s=5)
-    assert e.mode is OperatingMode.DARK and e.reds == e.yellows == e.greens == 0
+    assert OperatingMode(e.mode) is OperatingMode.DARK
+    assert e.reds == e.yellows == e.greens == 0
     assert e.ped_indication(2) is PedIndication.DARK
     run_monitored(e, mon, [(5, ("override", Override.FLASH))], tail_s=5)
     assert e.unit_flash_status == UnitFlashStatus.LOCAL_MANUAL
     run_monitored(e, mon, [(5, ("override", None))], tail_s=30)
-    assert e.mode is OperatingMode.FREE and e.greens
+    assert OperatingMode(e.mode) is OperatingMode.FREE and e.greens
 
 
 def test_reboot_resets_uptime_and_shows_startup_flash() -> None:
@@ -595,7 +597,7 @@ def trace(
     e: SignalEngine, ticks: int, commands: dict[int, tuple[str, object]]
 ) -> list[tuple[int, ...]]:
     mon = SafetyMonitor(e.config)
-    out = []
+    out: list[tuple[int, ...]] = []
     for k in range(ticks):
         t = e.tick + 1
         e.advance(t / 10)
