@@ -78,3 +78,47 @@ def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_serve_polls_a_config_of_devices(tmp_path: Path) -> None:
+    sims = subprocess.Popen([sys.executable, "-m", "simulators.ntcip", "--count", "2",
+                             "--community", "field-community-1", "--watch-stdin"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    port = free_port()
+    serve = None
+    try:
+        fleet = json.loads(sims.stdout.readline())  # type: ignore[union-attr]
+        lines = [f"api: {{host: 127.0.0.1, port: {port}}}", "auth: {anonymous_read: true}",
+                 f"store: {{path: {tmp_path / 'serve.db'}}}", "devices:"]
+        for d in fleet["devices"]:
+            lines += [f"  - id: {d['id']}", "    kind: signal_controller",
+                      "    adapter: ntcip", "    profile: ntcip/standard",
+                      f"    endpoint: {{host: 127.0.0.1, port: {d['port']}}}",
+                      "    credentials: {password_env: FIELD_COMMUNITY}"]
+        config = tmp_path / "junction.yaml"
+        config.write_text("\n".join(lines) + "\n")
+        env = {**os.environ, "FIELD_COMMUNITY": "field-community-1"}
+        serve = subprocess.Popen([*JUNCTION, "serve", "--config", str(config)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 cwd=REPO, env=env)
+        deadline = time.monotonic() + 20
+        statuses: list[object] = []
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/devices") as resp:
+                    statuses = [i["health"]["status"] for i in json.load(resp)["items"]]
+            except OSError:
+                pass
+            if statuses and all(s == "up" for s in statuses):
+                break
+            time.sleep(0.3)
+        assert statuses == ["up", "up"]
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=15) == 0
+        _, err = serve.communicate()
+        assert "field-community-1" not in err and "Traceback" not in err
+    finally:
+        if serve is not None and serve.poll() is None:
+            serve.kill()
+        sims.stdin.close()  # type: ignore[union-attr]
+        sims.wait(timeout=15)

@@ -207,17 +207,18 @@ class NtcipAdapter:
         if set_id is not None and self._set_id is not None and set_id != self._set_id:
             await self._read_patterns(max(self._patterns, default=self._opts.max_patterns))
         self._set_id = set_id
+        device_clock = values.int(C.GLOBAL_TIME)
+        device_time = datetime.fromtimestamp(device_clock, UTC) if device_clock else None
         state = self._state(values, received)
+        state.device_time = device_time
         lost = await self._maintain_control(values)
         if lost:
             state.alarms.append(Alarm(code="central_control_lost", severity=AlarmSeverity.MAJOR,
                                       text=lost))
         uptime = values.int(C.SYS_UPTIME)
-        device_clock = values.int(C.GLOBAL_TIME)
         problems = tuple(sorted(_name(o) for o in self._missing if _is_required(o)))
         return Reading(state=state, uptime_s=uptime / 100 if uptime is not None else None,
-                       device_time=datetime.fromtimestamp(device_clock, UTC)
-                       if device_clock else None,
+                       device_time=device_time,
                        problems=problems)
 
     def _group_mask(self, values: Values, base: OID, groups: int) -> int:

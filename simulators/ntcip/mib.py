@@ -6,8 +6,9 @@ instance OID to (tag, getter, setter) makes get O(1) and a sorted tuple makes ne
 Each get/set first advances the engine to the clock, so values are always current.
 
 Field quirks are options (NtcipFaceOptions): a v01-only controller (no v02 objects, pitfall 11),
-a controller missing whole objects or subtrees (missing_oids answers noSuchName), and a vendor
-pattern OID mirroring coordPatternStatus.
+a controller missing whole objects or subtrees (missing_oids answers noSuchName;
+half_of_objects() picks a seeded half), and a vendor pattern OID mirroring coordPatternStatus.
+test_set() answers what set() would without applying it (the agent's SetValidator hook).
 
 SET answers: 0 noError; 2 noSuchName (no such instance); 7 wrongType (the BER tag or Python type
 does not match; v2 code, an SNMPv1 agent maps it to badValue); 3 badValue (out of range or
@@ -21,6 +22,7 @@ dbCreateTransaction), so a change that only makes sense together with another on
 
 from __future__ import annotations
 
+import random
 import time
 from bisect import bisect_right
 from collections.abc import Callable
@@ -53,7 +55,7 @@ from simulators.ntcip.tree_global import (
 )
 from simulators.ntcip.tree_phase import add_detector_objects, add_phase_objects
 
-__all__ = ["ECONOLITE_PATTERN_OID", "NtcipFaceOptions", "NtcipMibView"]
+__all__ = ["ECONOLITE_PATTERN_OID", "NtcipFaceOptions", "NtcipMibView", "half_of_objects"]
 
 ECONOLITE_PATTERN_OID: OID = (1, 3, 6, 1, 4, 1, 1206, 3, 5, 2, 1, 22, 0)
 _INT_TAGS = frozenset({INTEGER, COUNTER32, GAUGE32, TIMETICKS})
@@ -92,6 +94,13 @@ def build_entries(engine: SignalEngine, options: NtcipFaceOptions) -> list[Entry
             continue
         out.append(entry)
     return out
+
+
+def half_of_objects(engine: SignalEngine, seed: int = 0) -> frozenset[OID]:
+    """A seeded half of the NTCIP objects (object OIDs, every instance), for missing_oids:
+    a controller that answers noSuchName for many standard objects. The system group stays."""
+    objs = sorted({e.obj for e in build_entries(engine, NtcipFaceOptions()) if e.origin != "mib2"})
+    return frozenset(random.Random(seed).sample(objs, len(objs) // 2))
 
 
 def _type_ok(tag: int, value: Value) -> bool:

@@ -79,6 +79,7 @@ class Entry:
     """
 
     oid: OID
+    obj: OID  # the object's OID: `oid` without the instance suffix
     name: str
     tag: int
     access: str
@@ -193,7 +194,7 @@ class TreeBuilder:
         setter: Setter | None = None,
         origin: str = "v01",
     ) -> None:
-        self.entries.append(Entry(oid + (0,), name, tag, access, origin, getter, setter))
+        self.entries.append(Entry(oid + (0,), oid, name, tag, access, origin, getter, setter))
 
     def column(
         self,
@@ -207,4 +208,4 @@ class TreeBuilder:
         setter: Setter | None = None,
         origin: str = "v01",
     ) -> None:
-        self.entries.append(Entry(oid + index, name, tag, access, origin, getter, setter))
+        self.entries.append(Entry(oid + index, oid, name, tag, access, origin, getter, setter))

@@ -117,6 +117,6 @@ def add_vendor_objects(b: TreeBuilder, e: SignalEngine, pattern_oid: OID | None)
     if pattern_oid is None:
         return
     b.entries.append(
-        Entry(tuple(pattern_oid), "vendorCurrentPattern", INTEGER, RO, "vendor",
-              lambda: e.coord_pattern_status)
+        Entry(tuple(pattern_oid), tuple(pattern_oid[:-1]), "vendorCurrentPattern", INTEGER, RO,
+              "vendor", lambda: e.coord_pattern_status)
     )  # fmt: skip

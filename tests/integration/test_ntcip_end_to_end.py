@@ -50,7 +50,7 @@ async def test_fleet_state_health_and_listing(tmp_path: Path) -> None:
                 greens = [p["number"] for p in state["phases"] if p["vehicle"] == "green"]
                 assert len(greens) <= 2
             assert state["control"]["source"] == "time_of_day"
-            assert abs(state["clock_offset_s"]) <= 1.5
+            assert abs(state["clock_offset_s"]) <= 1.5 and state["device_time"]
 
 
 async def test_detector_fault_shows_as_detector_and_alarm(tmp_path: Path) -> None:

@@ -17,7 +17,12 @@ from simulators.engine import (
     UnitControlStatus,
     demo_fleet,
 )
-from simulators.ntcip.mib import ECONOLITE_PATTERN_OID, NtcipFaceOptions, NtcipMibView
+from simulators.ntcip.mib import (
+    ECONOLITE_PATTERN_OID,
+    NtcipFaceOptions,
+    NtcipMibView,
+    half_of_objects,
+)
 from simulators.ntcip.objects import (
     ASC,
     BAD_VALUE,
@@ -128,11 +133,9 @@ def test_every_ntcip_object_exists_in_the_reference_with_the_right_instance() ->
         if entry.origin != "v01":
             assert not any(entry.oid[:k] in rows for k in range(len(entry.oid))), entry.name
             continue
-        matches = [k for k in range(len(entry.oid) - 1, 0, -1) if entry.oid[:k] in rows]
-        assert matches, f"{entry.name} {entry.oid} is not under any object in ntcip-oids.tsv"
-        k = matches[0]
-        row = rows[entry.oid[:k]]
-        suffix = entry.oid[k:]
+        assert entry.obj in rows, f"{entry.name} {entry.obj} is not in ntcip-oids.tsv"
+        row = rows[entry.obj]
+        suffix = entry.oid[len(entry.obj) :]
         assert row["name"] == entry.name, (entry.oid, row["name"], entry.name)
         assert row["access"] == entry.access, entry.name
         notes = row["notes"]
@@ -401,6 +404,18 @@ def test_v01_only_hides_v02_objects() -> None:
     assert all(e.origin != "v02" for e in v.describe())
     assert v.next_oid(asc(7, 5)) == asc(8, 1, 0)
     assert len(full) - len(v) == 2  # ringStatus for two rings
+
+
+def test_half_of_objects_missing() -> None:
+    _, engine, clock = view()
+    hidden = half_of_objects(engine, seed=3)
+    v = NtcipMibView(engine, clock, NtcipFaceOptions(missing_oids=hidden))
+    full = NtcipMibView(engine, clock)
+    names_full = {e.name for e in full.describe() if e.origin != "mib2"}
+    names = {e.name for e in v.describe() if e.origin != "mib2"}
+    assert len(names) == len(names_full) - len(names_full) // 2
+    assert v.get(SYS_UPTIME) is not None
+    assert hidden == half_of_objects(engine, seed=3) != half_of_objects(engine, seed=4)
 
 
 def test_missing_oids_answer_no_such_name() -> None:
