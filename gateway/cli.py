@@ -60,6 +60,40 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_profile(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gateway.profiles import load_profile, profile_id_for
+
+    failed = 0
+    for name in args.profiles:
+        path = Path(name)
+        try:
+            profile = load_profile(path, profile_id_for(path))
+        except YamlFileError as err:
+            for e in err.errors:
+                print(e)
+            print(f"{path}: {len(err.errors)} error(s)")
+            failed += 1
+            continue
+        print(f"{path}: OK ({profile.id}, adapter {profile.adapter})")
+    return 1 if failed else 0
+
+
+def cmd_profile_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from gateway.profiles import profile_schema
+
+    try:
+        schema = profile_schema(AdapterCatalog.discover(), args.adapter)
+    except KeyError:
+        print(f"unknown adapter {args.adapter!r}", file=sys.stderr)
+        return 2
+    print(json.dumps(schema, indent=2, sort_keys=True))
+    return 0
+
+
 def cmd_adapters(args: argparse.Namespace) -> int:
     catalog = AdapterCatalog.discover()
     for name, cls in catalog.items():
@@ -89,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config; every error with its line")
     check.add_argument("config")
     check.set_defaults(fn=cmd_check_config)
+    check_profile = sub.add_parser("check-profile",
+                                   help="validate profiles; every error with its line")
+    check_profile.add_argument("profiles", nargs="+")
+    check_profile.set_defaults(fn=cmd_check_profile)
+    schema = sub.add_parser("profile-schema", help="print the JSON Schema of an adapter's "
+                                                   "profiles")
+    schema.add_argument("adapter")
+    schema.set_defaults(fn=cmd_profile_schema)
     adapters = sub.add_parser("adapters", help="list installed adapters")
     adapters.set_defaults(fn=cmd_adapters)
     return parser

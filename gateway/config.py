@@ -105,7 +105,7 @@ def validate_config(located: Located, catalog: AdapterCatalog, base: Path) -> Lo
     except ValidationError as err:
         raise YamlFileError(validation_messages(located, err)) from None
     errors: list[SourceError] = []
-    library = ProfileLibrary([base / d for d in config.profile_dirs])
+    library = ProfileLibrary([base / d for d in config.profile_dirs], catalog)
     loaded = LoadedConfig(config)
     seen: dict[str, int] = {}
     for i, device in enumerate(config.devices):
@@ -131,8 +131,9 @@ def validate_config(located: Located, catalog: AdapterCatalog, base: Path) -> Lo
             try:
                 profile = library.get(device.profile)
             except YamlFileError as err:
-                errors.append(located.error(here + ("profile",), f"profile {device.profile!r}: "
-                                            + "; ".join(str(e) for e in err.errors)))
+                errors.append(located.error(here + ("profile",),
+                                            f"profile {device.profile!r} is invalid"))
+                errors.extend(err.errors)
                 continue
             if profile.adapter != device.adapter:
                 errors.append(located.error(here + ("profile",),

@@ -38,9 +38,13 @@ class DemoFleet(Protocol):
 async def start_fleets(stack: AsyncExitStack) -> list[dict[str, Any]]:
     devices: list[dict[str, Any]] = []
     for ep in sorted(entry_points(group=DEMO_ENTRY_POINT_GROUP), key=lambda e: e.name):
-        fleet: DemoFleet = ep.load()()
-        devices.extend(await fleet.start())
+        try:
+            fleet: DemoFleet = ep.load()()
+        except Exception as err:  # noqa: BLE001 - one broken simulator must not stop the demo
+            log.error("event=demo_fleet_unavailable fleet=%s error=%s", ep.name, err)
+            continue
         stack.push_async_callback(fleet.close)
+        devices.extend(await fleet.start())
     return devices
 
 

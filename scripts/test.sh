@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v snmpget >/dev/null 2>&1 || need+=(snmp)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v mbpoll >/dev/null 2>&1 || need+=(mbpoll)
 if ((${#need[@]})); then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"

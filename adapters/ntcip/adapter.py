@@ -150,6 +150,7 @@ class NtcipAdapter:
         self._preempts = min(info.int(C.MAX_PREEMPTS) or 0, self._opts.max_preempts)
         self._set_id = info.int(C.GLOBAL_SET_ID)
         await self._read_patterns(info.int(C.MAX_PATTERNS) or 0)
+        await self._read_channels()
         self._poll_oids = self._build_poll_oids()
         self._missing = set()
         software = info.text(C.MODULE_VERSION + (2,))
@@ -170,6 +171,21 @@ class NtcipAdapter:
             if cycle:  # a row with cycle 0 or no row is not a usable pattern
                 patterns[n] = (cycle, values.int(C.PATTERN_OFFSET_TIME + (n,)) or 0)
         self._patterns = patterns
+
+    async def _read_channels(self) -> None:
+        """Flash colours from the channel table, so a poll that catches a flashing lamp dark
+        still shows the right colour. Optional: many controllers lack it."""
+        assert self._dev is not None
+        count = (await self._dev.read_many([C.MAX_CHANNELS])).int(C.MAX_CHANNELS) or 0
+        columns = (C.CHANNEL_CONTROL_SOURCE, C.CHANNEL_CONTROL_TYPE, C.CHANNEL_FLASH)
+        oids = [col + (c,) for c in range(1, min(count, 32) + 1) for col in columns]
+        values = await self._dev.read_many(oids, record=True) if oids else Values()
+
+        def column(col: OID) -> dict[int, int]:
+            return {c: v for c in range(1, min(count, 32) + 1)
+                    if (v := values.int(col + (c,))) is not None}
+
+        self._remembered = mapping.flash_colours(*(column(col) for col in columns))
 
     def _build_poll_oids(self) -> list[OID]:
         oids = [C.SYS_UPTIME, C.GLOBAL_TIME, C.GLOBAL_SET_ID, C.UNIT_CONTROL_STATUS,

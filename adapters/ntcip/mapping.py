@@ -22,7 +22,8 @@ from gateway.model import (
 
 __all__ = [
     "UNIT_CONTROL_STATUS", "UNIT_FLASH_STATUS", "LOCAL_FREE_STATUS", "PREEMPT_STATES",
-    "merge_groups", "bit", "control_mode", "vehicle_indication", "ped_indication", "phases",
+    "merge_groups", "bit", "control_mode", "vehicle_indication", "ped_indication",
+    "flash_colours", "phases",
     "detectors", "alarms",
 ]
 
@@ -107,9 +108,25 @@ def ped_indication(walk: bool, ped_clear: bool, dont_walk: bool) -> PedIndicatio
     return PedIndication.DARK
 
 
+def flash_colours(sources: Mapping[int, int], types: Mapping[int, int],
+                  flash: Mapping[int, int]) -> dict[int, VehicleIndication]:
+    """Per phase, the colour its vehicle channels flash (channel table: source, type, flash)."""
+    out: dict[int, VehicleIndication] = {}
+    for channel, bits in flash.items():
+        phase = sources.get(channel)
+        if not phase or types.get(channel) != 2:  # phaseVehicle(2)
+            continue
+        if bits & 0x02:
+            out[phase] = VehicleIndication.YELLOW_FLASH
+        elif bits & 0x04:
+            out[phase] = VehicleIndication.RED_FLASH
+    return out
+
+
 def phases(count: int, masks: Mapping[str, int], flashing: bool,
            remembered: dict[int, VehicleIndication]) -> list[PhaseState]:
-    """Per-phase state from merged status-group masks. Updates `remembered` in place."""
+    """Per-phase state from merged status-group masks. `remembered` holds each phase's flash
+    colour (from the channel table, then from what polls saw lit); updated in place."""
     reds, yellows, greens = masks["reds"], masks["yellows"], masks["greens"]
     out = []
     for n in range(1, count + 1):
@@ -117,8 +134,6 @@ def phases(count: int, masks: Mapping[str, int], flashing: bool,
                                      remembered.get(n))
         if flashing:
             remembered[n] = vehicle
-        else:
-            remembered.pop(n, None)
         out.append(PhaseState(
             number=n, vehicle=vehicle,
             pedestrian=ped_indication(bit(masks["walks"], n), bit(masks["ped_clears"], n),

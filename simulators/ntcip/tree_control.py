@@ -195,6 +195,14 @@ def _sequence_data(e: SignalEngine, number: int, ring: int) -> bytes:
     return bytes(p for grp in seq.rings[ring - 1] for p in grp if p in enabled)
 
 
+def _channel_flash(e: SignalEngine, channel: int) -> int:
+    """channelFlash bits [I: NTCIP 1202 text, not in the compiled MIB]: bit 1 flash yellow,
+    bit 2 flash red; ped channels (above max_phases) are dark in flash (0)."""
+    if channel > e.max_phases:
+        return 0
+    return 0x02 if channel in e.config.flash_yellow_phases else 0x04
+
+
 def add_misc_objects(b: TreeBuilder, e: SignalEngine) -> None:
     """Preempt, ring (incl. v02 ringStatus) and channel groups."""
     p = ASC + (6,)
@@ -228,6 +236,7 @@ def add_misc_objects(b: TreeBuilder, e: SignalEngine) -> None:
         b.column(ch + (2, 1, 1), (c,), "channelNumber", _const(c))
         b.column(ch + (2, 1, 2), (c,), "channelControlSource", _const(phase), access=RW)
         b.column(ch + (2, 1, 3), (c,), "channelControlType", _const(kind), access=RW)
+        b.column(ch + (2, 1, 4), (c,), "channelFlash", _const(_channel_flash(e, c)), access=RW)
     groups = (channels + 7) // 8
     b.scalar(ch + (3,), "maxChannelStatusGroups", _const(groups))
     for g in range(1, groups + 1):

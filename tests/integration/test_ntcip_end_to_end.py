@@ -38,7 +38,10 @@ async def test_fleet_state_health_and_listing(tmp_path: Path) -> None:
             mode = state["control"]["mode"]
             if local == 255:
                 assert mode == "flash"
-                assert all(p["vehicle"].endswith("_flash") for p in state["phases"])
+                yellow = set(by_id[sim.config.id].flash_yellow_phases)
+                for p in state["phases"]:
+                    expected = "yellow_flash" if p["number"] in yellow else "red_flash"
+                    assert p["vehicle"] == expected, (p, yellow)
             elif local == 254:
                 assert mode == "free" and state["control"]["pattern"] is None
             else:

@@ -12,6 +12,7 @@ import pytest
 
 from simulators.engine import (
     LocalFreeStatus,
+    PhaseControl,
     PhaseTiming,
     SignalEngine,
     UnitControlStatus,
@@ -387,9 +388,15 @@ def test_phase_control_writes_place_calls() -> None:
     assert v.set(asc(1, 5, 1, 6, 1), INTEGER, 0b1000) == NO_ERROR  # vehicle call on phase 4
     assert value(v, asc(1, 5, 1, 6, 1)) == 0b1000
     assert ival(v, asc(1, 4, 1, 8, 1)) & 0b1000
-    clock.now += 60
-    assert e.detectors is not None and value(v, UNIT_CONTROL_STATUS) == 6
+    served = 0
+    for _ in range(1200):  # two minutes, polled every 0.1 s: phase 4 must get its green
+        clock.now += 0.1
+        served |= ival(v, GREENS_1) & 0b1000
+    assert served
+    assert e.central.phase_control[PhaseControl.VEH_CALL] == 0b1000  # a level, not a pulse
     assert v.set(asc(1, 5, 1, 2, 1), INTEGER, 256) == BAD_VALUE
+    assert v.set(asc(1, 5, 1, 4, 1), INTEGER, 0b100010) == NO_ERROR  # hold 2 and 6
+    assert e.central.phase_control[PhaseControl.HOLD] == 0b100010
 
 
 # --- field-quirk options -------------------------------------------------------------------------
