@@ -46,6 +46,18 @@ async def test_sse_streams_phase_changes_and_device_down(tmp_path: Path) -> None
         ids = [e["id"] for e in seen]
         assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
+        # a client that reconnects with Last-Event-ID gets what it missed, in order
+        replay: list[int] = []
+        async with h.http.get(f"{h.base}/api/v1/events/stream",
+                              headers={"Last-Event-ID": str(ids[2])}) as resp:
+            async for raw in resp.content:
+                line = raw.decode().strip()
+                if line.startswith("id: "):
+                    replay.append(int(line[4:]))
+                if len(replay) >= 3:
+                    break
+        assert replay == [ids[2] + 1, ids[2] + 2, ids[2] + 3]
+
 
 async def test_metrics_pass_promtool_and_secrets_never_leak(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

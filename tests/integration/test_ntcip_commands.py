@@ -46,6 +46,11 @@ async def test_set_pattern_free_flash_release_and_audit(tmp_path: Path) -> None:
         status, body = await h.command(config.id, "set_mode", {"mode": "flash"})
         assert status == 200, body
         assert sim.engine.unit_flash_status != 2
+
+        async def mode_event() -> bool:
+            _, events = await h.get(f"/api/v1/events?device={config.id}&type=signal.mode")
+            return any(e["data"]["to"]["mode"] == "flash" for e in events["items"])
+        await wait_for(mode_event, timeout_s=20, what="signal.mode_changed to flash")
         status, body = await h.command(config.id, "set_mode", {"mode": "free"})
         assert status == 200, body
         status, body = await h.command(config.id, "release")
