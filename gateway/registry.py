@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from gateway.adapters import AdapterCatalog
 from gateway.config import LoadedConfig
 from gateway.health.state import HealthMachine
-from gateway.model import CameraState, DeviceConfig, SignalControllerState
+from gateway.model import CameraState, DeviceConfig, EventType, SignalControllerState
 from gateway.sdk.adapter import (
     Adapter,
     AdapterContext,
@@ -26,7 +28,9 @@ from gateway.sdk.diagnostics import Diagnostics
 from gateway.sdk.errors import ConfigError, NotFound
 from gateway.sdk.profile import Profile
 
-__all__ = ["DeviceRuntime", "Registry"]
+__all__ = ["DeviceRuntime", "Registry", "DeviceEventSink"]
+
+DeviceEventSink = Callable[[str, EventType, dict[str, Any], datetime | None], None]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +81,8 @@ class DeviceRuntime:
 class Registry:
     __slots__ = ("_devices", "shared")
 
-    def __init__(self, loaded: LoadedConfig, catalog: AdapterCatalog) -> None:
+    def __init__(self, loaded: LoadedConfig, catalog: AdapterCatalog,
+                 emit: DeviceEventSink | None = None) -> None:
         self._devices: dict[str, DeviceRuntime] = {}
         self.shared: dict[str, SharedResources] = {}
         for device in loaded.config.devices:
@@ -90,6 +95,8 @@ class Registry:
             context = AdapterContext(device=device, profile=profile,
                                      options=loaded.options.get(device.id, {}),
                                      diagnostics=diagnostics, shared=shared)
+            if emit is not None:
+                context.emit = partial(emit, device.id)
             self._devices[device.id] = DeviceRuntime(device, profile, adapter_cls(context),
                                                      diagnostics)
 

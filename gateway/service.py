@@ -67,7 +67,7 @@ class Gateway:
         self.loaded = loaded
         self.config = loaded.config
         self.catalog = catalog
-        self.registry = Registry(loaded, catalog)
+        self.registry = Registry(loaded, catalog, self._device_event)
         self.store: Store = store or SqliteStore(self.config.store.path,
                                                  retention=self.config.store.event_retention)
         self.bus = EventBus()
@@ -91,7 +91,13 @@ class Gateway:
         await self.store.close()
         log.info("event=gateway_stopped")
 
-    # -- polling -----------------------------------------------------------------------------
+    # -- polling and device events ------------------------------------------------------------
+
+    def _device_event(self, device: str, type: EventType, data: dict[str, Any],
+                      time: datetime | None = None) -> None:
+        """What adapters' `context.emit` calls: a device's own event, published at once."""
+        self.bus.publish([Event(type=type, device=device, time=time or datetime.now(UTC),
+                                data=data)])
 
     def on_poll(self, rt: DeviceRuntime, outcome: PollOutcome) -> None:
         adapter = rt.config.adapter
@@ -117,6 +123,7 @@ class Gateway:
                 rt.diagnostics.record("poll", "read", reading.problem_reason,
                                       "missing: " + ", ".join(reading.problems[:20]), latency_ms,
                                       count=True)
+            rt.health.health.level = reading.level
             transitions = rt.health.success(latency_ms=latency_ms, uptime_s=reading.uptime_s,
                                             clock_offset_s=offset, problems=reading.problems,
                                             problem_reason=reading.problem_reason, now=now)

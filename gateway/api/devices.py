@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,7 +11,8 @@ from aiohttp import web
 from gateway.api.keys import AUTH, GATEWAY
 from gateway.api.params import int_param
 from gateway.api.views import device_view, state_view
-from gateway.sdk.errors import InvalidArguments, JunctionError
+from gateway.sdk.adapter import Capability, SnapshotAdapter
+from gateway.sdk.errors import DeviceTimeout, InvalidArguments, JunctionError, Unsupported
 from gateway.service import CommandFailure
 
 __all__ = ["routes"]
@@ -68,6 +70,31 @@ async def get_diagnostics(request: web.Request) -> web.Response:
     body = {"device": rt.id, "health": rt.health.health.model_dump(mode="json"),
             **rt.diagnostics.snapshot()}
     return web.json_response(body, dumps=lambda o: json.dumps(o, default=str))
+
+
+SNAPSHOT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@routes.get("/api/v1/devices/{id}/snapshot")
+async def get_snapshot(request: web.Request) -> web.Response:
+    """The camera's current still image, fetched through its adapter (size-limited)."""
+    request.app[AUTH].require_read(request)
+    rt = request.app[GATEWAY].registry.get(request.match_info["id"])
+    adapter = rt.adapter
+    if Capability.SNAPSHOT not in rt.info.capabilities or \
+            not isinstance(adapter, SnapshotAdapter):
+        raise Unsupported(f"{rt.info.name} devices have no snapshots")
+    if not rt.is_open:
+        raise DeviceTimeout(f"{rt.id} has not answered yet", detail={"health":
+                            rt.health.status.value})
+    timeout = max(rt.config.poll.timeout_s * 5, 5.0)
+    try:
+        async with asyncio.timeout(timeout):
+            image = await adapter.snapshot(SNAPSHOT_MAX_BYTES)
+    except TimeoutError:
+        raise DeviceTimeout(f"no snapshot from {rt.id} within {timeout} s") from None
+    return web.Response(body=image.content, content_type=image.content_type,
+                        headers={"Cache-Control": "no-store"})
 
 
 @routes.post("/api/v1/devices/{id}/probe")

@@ -89,6 +89,13 @@ def build_spec() -> dict[str, Any]:
             "summary": "Recent exchanges with the device and errors by reason",
             "parameters": [ID], "security": read,
             "responses": {"200": _json({"type": "object"}), **device_errors}}},
+        "/api/v1/devices/{id}/snapshot": {"get": {
+            "summary": "Camera still image (JPEG), through the adapter", "parameters": [ID],
+            "security": read,
+            "responses": {"200": {"description": "the image",
+                                  "content": {"image/jpeg": {"schema": {
+                                      "type": "string", "contentMediaType": "image/jpeg"}}}},
+                          "501": ERROR, "504": ERROR, **device_errors}}},
         "/api/v1/devices/{id}/probe": {"post": {
             "summary": "Poll now, as the scheduler does", "parameters": [ID],
             "security": operator, "responses": {"200": _json({"type": "object"}),

@@ -20,6 +20,7 @@ class HealthStatus(StrEnum):
 class Health(BaseModel):
     status: HealthStatus = HealthStatus.UNKNOWN
     reason: str = "ok"
+    level: str | None = None  # protocol-specific progress, e.g. camera "authenticated"
     message: str | None = None
     last_seen: datetime | None = None
     last_change: datetime | None = None

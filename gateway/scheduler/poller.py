@@ -19,7 +19,7 @@ from typing import Protocol
 
 from gateway.model import HealthStatus
 from gateway.registry import DeviceRuntime, Registry
-from gateway.sdk.adapter import Reading
+from gateway.sdk.adapter import EventAdapter, Reading
 from gateway.sdk.errors import JunctionError
 
 __all__ = ["PollOutcome", "PollSink", "Scheduler"]
@@ -41,7 +41,7 @@ class PollSink(Protocol):
 
 class Scheduler:
     __slots__ = ("_registry", "_sink", "_semaphores", "_max_backoff_s", "_rng", "_tasks",
-                 "_max_concurrency", "polls", "overruns")
+                 "_max_concurrency", "_event_tasks", "polls", "overruns")
 
     def __init__(self, registry: Registry, sink: PollSink, *, max_concurrency: int = 1000,
                  max_backoff_s: float = 60.0, seed: int | None = None) -> None:
@@ -52,6 +52,7 @@ class Scheduler:
         self._max_backoff_s = max_backoff_s
         self._rng = random.Random(seed)
         self._tasks: list[asyncio.Task[None]] = []
+        self._event_tasks: dict[str, asyncio.Task[None]] = {}
         self.polls = 0
         self.overruns = 0
 
@@ -63,7 +64,8 @@ class Scheduler:
             self._tasks.append(task)
 
     async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
+        tasks, self._tasks = self._tasks + list(self._event_tasks.values()), []
+        self._event_tasks.clear()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -98,6 +100,29 @@ class Scheduler:
                 self.overruns += 1
                 due = now + self._rng.uniform(0, interval * 0.1)
 
+    def _start_events(self, rt: DeviceRuntime) -> None:
+        if isinstance(rt.adapter, EventAdapter) and rt.id not in self._event_tasks:
+            self._event_tasks[rt.id] = asyncio.create_task(self._run_events(rt, rt.adapter),
+                                                           name=f"events:{rt.id}")
+
+    async def _run_events(self, rt: DeviceRuntime, adapter: EventAdapter) -> None:
+        """Keep the device's event stream running; restart it with jittered backoff."""
+        delay = 1.0
+        while True:
+            started = time.monotonic()
+            try:
+                await adapter.stream_events()
+                reason, message = "closed", "event stream ended"
+            except JunctionError as err:
+                reason, message = err.reason, err.message
+            except Exception as err:  # an adapter bug: log once, keep the gateway running
+                log.exception("device=%s event=event_stream_error", rt.id)
+                reason, message = "internal", f"adapter error: {type(err).__name__}"
+            rt.diagnostics.record("events", "stream", reason, message,
+                                  (time.monotonic() - started) * 1000)
+            delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60.0)
+            await asyncio.sleep(delay * self._rng.uniform(0.5, 1.0))
+
     async def poll_once(self, rt: DeviceRuntime) -> PollOutcome:
         """Poll one device now, under its deadline; never raises (except cancellation)."""
         poll = rt.config.poll
@@ -110,6 +135,7 @@ class Scheduler:
                     async with asyncio.timeout(max(poll.timeout_s * 3, 2.0)):
                         rt.set_identity(await rt.adapter.open())
                     rt.is_open = True
+                    self._start_events(rt)
                 async with asyncio.timeout(poll.timeout_s):
                     reading = await rt.adapter.read()
             except JunctionError as err:

@@ -8,8 +8,12 @@ from gateway.sdk.adapter import (
     CommandAdapter,
     CommandResult,
     DeviceIdentity,
+    EventAdapter,
+    EventSink,
     Reading,
     SharedResources,
+    Snapshot,
+    SnapshotAdapter,
 )
 from gateway.sdk.diagnostics import Diagnostics, Exchange
 from gateway.sdk.errors import (
@@ -29,7 +33,8 @@ from gateway.sdk.profile import Profile
 
 __all__ = [
     "Adapter", "AdapterContext", "AdapterInfo", "Capability", "CommandAdapter", "CommandResult",
-    "DeviceIdentity", "Reading", "SharedResources", "Diagnostics", "Exchange", "Profile",
+    "DeviceIdentity", "EventAdapter", "EventSink", "Reading", "SharedResources", "Snapshot",
+    "SnapshotAdapter", "Diagnostics", "Exchange", "Profile",
     "AuthFailed", "CommandRejected", "ConfigError", "DecodeError", "DeviceRefused",
     "DeviceTimeout", "InvalidArguments", "JunctionError", "NotFound", "ProtocolError",
     "Unsupported",

@@ -22,14 +22,16 @@ from gateway.model import (
     CommandName,
     DeviceConfig,
     DeviceKind,
+    EventType,
     SignalControllerState,
 )
 from gateway.sdk.diagnostics import Diagnostics
 from gateway.sdk.profile import Profile
 
 __all__ = [
-    "Capability", "AdapterInfo", "DeviceIdentity", "Reading", "CommandResult",
-    "SharedResources", "AdapterContext", "Adapter", "CommandAdapter",
+    "Capability", "AdapterInfo", "DeviceIdentity", "Reading", "CommandResult", "Snapshot",
+    "EventSink", "SharedResources", "AdapterContext", "Adapter", "CommandAdapter",
+    "EventAdapter", "SnapshotAdapter",
 ]
 
 T = TypeVar("T")
@@ -39,6 +41,7 @@ class Capability(StrEnum):
     READ_STATE = "read_state"
     COMMANDS = "commands"
     EVENTS = "events"
+    SNAPSHOT = "snapshot"
     DISCOVERY = "discovery"
 
 
@@ -74,6 +77,24 @@ class Reading:
     device_time: datetime | None = None
     problems: tuple[str, ...] = ()
     problem_reason: str = "protocol_error"
+    level: str | None = None  # how far the device got, e.g. camera "authenticated"
+
+
+@dataclass(slots=True, frozen=True)
+class Snapshot:
+    content: bytes
+    content_type: str
+
+
+class EventSink(Protocol):
+    def __call__(self, type: EventType, data: dict[str, Any],
+                 time: datetime | None = None) -> None:
+        """Hand one canonical event (camera.motion ...) to the gateway; never blocks."""
+        ...
+
+
+def _discard(type: EventType, data: dict[str, Any], time: datetime | None = None) -> None:
+    """The sink of an adapter built outside a gateway (tests of one adapter)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -123,6 +144,7 @@ class AdapterContext:
     options: dict[str, Any]
     diagnostics: Diagnostics
     shared: SharedResources
+    emit: EventSink = _discard
 
     @property
     def port(self) -> int | None:
@@ -146,6 +168,23 @@ class Adapter(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class EventAdapter(Adapter, Protocol):
+    async def stream_events(self) -> None:
+        """Receive the device's own events (pull-point, alert stream, traps) and hand each to
+        `context.emit`, for as long as it can. The gateway starts it after a successful
+        `open()`, and restarts it with jittered backoff when it returns or raises."""
+        ...
+
+
+@runtime_checkable
+class SnapshotAdapter(Adapter, Protocol):
+    async def snapshot(self, max_bytes: int) -> Snapshot:
+        """One still image. Raises DecodeError if the device sends more than `max_bytes` or
+        something that is not an image."""
+        ...
 
 
 @runtime_checkable
