@@ -66,6 +66,8 @@ class AuthConfig(_Strict):
 class StoreConfig(_Strict):
     path: str = "junction.db"
     event_retention: int = Field(default=1_000_000, ge=1000, description="events kept")
+    evidence_dir: str | None = Field(default=None, description="default: <path>.evidence/")
+    max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
 
 
 class SchedulerConfig(_Strict):

@@ -57,7 +57,8 @@ class _DeviceCollector(Collector):
 
 
 class GatewayMetrics:
-    __slots__ = ("registry", "poll_duration", "poll_errors", "commands", "started")
+    __slots__ = ("registry", "poll_duration", "poll_errors", "commands", "started",
+                 "violations", "violations_rejected", "violations_duplicate")
 
     def __init__(self, devices: Registry) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
@@ -70,5 +71,14 @@ class GatewayMetrics:
             ["adapter", "reason"], registry=self.registry)
         self.commands = Counter(
             "junction_commands", "Commands by outcome", ["command", "outcome"],
+            registry=self.registry)
+        self.violations = Counter(
+            "junction_violations_ingested", "Violation records stored", ["device"],
+            registry=self.registry)
+        self.violations_rejected = Counter(
+            "junction_violations_rejected", "Violation records refused, by reason", ["reason"],
+            registry=self.registry)
+        self.violations_duplicate = Counter(
+            "junction_violations_duplicate", "Retried violation records already stored",
             registry=self.registry)
         self.started = time.time()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -16,12 +16,19 @@ from typing import Any
 from gateway.adapters import AdapterCatalog
 from gateway.config import LoadedConfig
 from gateway.health.state import HealthMachine
-from gateway.model import CameraState, DeviceConfig, EventType, SignalControllerState
+from gateway.model import (
+    CameraState,
+    DeviceConfig,
+    EventType,
+    SignalControllerState,
+    ViolationRecord,
+)
 from gateway.sdk.adapter import (
     Adapter,
     AdapterContext,
     AdapterInfo,
     DeviceIdentity,
+    EvidenceUpload,
     SharedResources,
 )
 from gateway.sdk.diagnostics import Diagnostics
@@ -31,6 +38,8 @@ from gateway.sdk.profile import Profile
 __all__ = ["DeviceRuntime", "Registry", "DeviceEventSink"]
 
 DeviceEventSink = Callable[[str, EventType, dict[str, Any], datetime | None], None]
+DeviceViolationSink = Callable[[str, ViolationRecord, Sequence[EvidenceUpload]],
+                               Coroutine[Any, Any, bool]]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +91,8 @@ class Registry:
     __slots__ = ("_devices", "shared")
 
     def __init__(self, loaded: LoadedConfig, catalog: AdapterCatalog,
-                 emit: DeviceEventSink | None = None) -> None:
+                 emit: DeviceEventSink | None = None,
+                 ingest: DeviceViolationSink | None = None) -> None:
         self._devices: dict[str, DeviceRuntime] = {}
         self.shared: dict[str, SharedResources] = {}
         for device in loaded.config.devices:
@@ -97,6 +107,8 @@ class Registry:
                                      diagnostics=diagnostics, shared=shared)
             if emit is not None:
                 context.emit = partial(emit, device.id)
+            if ingest is not None:
+                context.ingest = partial(ingest, device.id)
             self._devices[device.id] = DeviceRuntime(device, profile, adapter_cls(context),
                                                      diagnostics)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
@@ -18,6 +19,7 @@ from gateway.adapters import AdapterCatalog
 from gateway.config import LoadedConfig
 from gateway.events import EventBus, signal_events
 from gateway.health.state import Transition
+from gateway.ingest import ViolationIngest
 from gateway.metrics import GatewayMetrics
 from gateway.model import (
     COMMAND_ARGS,
@@ -27,12 +29,14 @@ from gateway.model import (
     Event,
     EventType,
     SignalControllerState,
+    ViolationRecord,
 )
 from gateway.registry import DeviceRuntime, Registry
 from gateway.scheduler import PollOutcome, Scheduler
-from gateway.sdk.adapter import Capability, CommandAdapter
+from gateway.sdk.adapter import Capability, CommandAdapter, EvidenceUpload
 from gateway.sdk.errors import InvalidArguments, JunctionError, Unsupported
 from gateway.store import SqliteStore, Store
+from gateway.store.evidence import EvidenceStore
 
 __all__ = ["Gateway", "CommandFailure"]
 
@@ -67,11 +71,16 @@ class Gateway:
         self.loaded = loaded
         self.config = loaded.config
         self.catalog = catalog
-        self.registry = Registry(loaded, catalog, self._device_event)
-        self.store: Store = store or SqliteStore(self.config.store.path,
-                                                 retention=self.config.store.event_retention)
+        self.registry = Registry(loaded, catalog, self._device_event, self._ingest)
+        cfg = self.config.store
+        self.store: Store = store or SqliteStore(cfg.path, retention=cfg.event_retention)
+        self.evidence = EvidenceStore(cfg.evidence_dir or f"{cfg.path}.evidence")
         self.bus = EventBus()
         self.metrics = GatewayMetrics(self.registry)
+        self.violations = ViolationIngest(
+            self.store, self.evidence, self.bus, max_image_bytes=cfg.max_image_bytes,
+            ingested=self.metrics.violations, rejected=self.metrics.violations_rejected,
+            duplicates=self.metrics.violations_duplicate)
         sched = self.config.scheduler
         self.scheduler = Scheduler(self.registry, self, max_concurrency=sched.max_concurrency,
                                    max_backoff_s=sched.max_backoff_s, seed=seed)
@@ -81,6 +90,7 @@ class Gateway:
         await self.store.open()
         self.bus = EventBus(first_id=await self.store.last_event_id() + 1)
         self.bus.add_sink(self.store.enqueue_event)
+        self.violations.set_bus(self.bus)
         self.scheduler.start()
         self.started_at = datetime.now(UTC)
         log.info("event=gateway_started devices=%d", len(self.registry))
@@ -88,10 +98,15 @@ class Gateway:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.registry.close()
+        self.violations.close()
         await self.store.close()
         log.info("event=gateway_stopped")
 
     # -- polling and device events ------------------------------------------------------------
+
+    async def _ingest(self, device: str, record: ViolationRecord,
+                      images: Sequence[EvidenceUpload]) -> bool:
+        return await self.violations.ingest(device, record, images)
 
     def _device_event(self, device: str, type: EventType, data: dict[str, Any],
                       time: datetime | None = None) -> None:

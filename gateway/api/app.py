@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.api import devices, events, openapi, system
+from gateway.api import devices, events, openapi, system, violations
 from gateway.api.auth import Authenticator
 from gateway.api.errors import error_middleware
 from gateway.api.keys import AUTH, GATEWAY
@@ -21,5 +21,6 @@ def make_app(gateway: Gateway) -> web.Application:
     app.add_routes(system.routes)
     app.add_routes(devices.routes)
     app.add_routes(events.routes)
+    app.add_routes(violations.routes)
     app.add_routes(openapi.routes)
     return app

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from gateway.model import CommandOutcome, Event, Health, SignalControllerState
 from gateway.model.camera import CameraState
 from gateway.model.commands import COMMAND_ARGS
+from gateway.model.violation import ViolationRecord
 
 __all__ = ["routes", "build_spec"]
 
@@ -40,7 +41,7 @@ def _page(item: dict[str, Any]) -> dict[str, Any]:
 @cache
 def build_spec() -> dict[str, Any]:
     models: list[type[BaseModel]] = [Health, SignalControllerState, CameraState, Event,
-                                     CommandOutcome, *COMMAND_ARGS.values()]
+                                     CommandOutcome, ViolationRecord, *COMMAND_ARGS.values()]
     _, defs = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     schemas: dict[str, Any] = defs.get("$defs", {})
     schemas["Error"] = {"type": "object", "required": ["error", "message"],
@@ -118,6 +119,23 @@ def build_spec() -> dict[str, Any]:
             "responses": {"200": {"description": "text/event-stream",
                                   "content": {"text/event-stream": {
                                       "schema": {"type": "string"}}}}}}},
+        "/api/v1/violations": {"get": {
+            "summary": "Violation records, oldest first, keyset-paginated", "security": read,
+            "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
+                           for n in ("device", "since", "until", "plate", "code", "limit",
+                                     "cursor")],
+            "responses": {"200": _json(_page(_ref("ViolationRecord"))), "422": ERROR}}},
+        "/api/v1/violations/{id}": {"get": {
+            "summary": "One violation record", "parameters": [ID], "security": read,
+            "responses": {"200": _json(_ref("ViolationRecord")), "404": ERROR}}},
+        "/api/v1/violations/{id}/images/{n}": {"get": {
+            "summary": "Evidence image n (0-based) of a record", "security": read,
+            "parameters": [ID, {"name": "n", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": {"description": "the image bytes", "content": {
+                "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
+                "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}}},
+                "404": ERROR}}},
         "/api/v1/audit": {"get": {"summary": "Command audit log", "security": operator,
                                   "responses": {"200": _json(_page(_ref("CommandOutcome")))}}},
         "/api/v1/adapters": {"get": {"summary": "Installed adapters", "security": read,

@@ -8,12 +8,14 @@ from gateway.sdk.adapter import (
     CommandAdapter,
     CommandResult,
     DeviceIdentity,
+    EvidenceUpload,
     EventAdapter,
     EventSink,
     Reading,
     SharedResources,
     Snapshot,
     SnapshotAdapter,
+    ViolationSink,
 )
 from gateway.sdk.diagnostics import Diagnostics, Exchange
 from gateway.sdk.errors import (
@@ -34,7 +36,7 @@ from gateway.sdk.profile import Profile
 __all__ = [
     "Adapter", "AdapterContext", "AdapterInfo", "Capability", "CommandAdapter", "CommandResult",
     "DeviceIdentity", "EventAdapter", "EventSink", "Reading", "SharedResources", "Snapshot",
-    "SnapshotAdapter", "Diagnostics", "Exchange", "Profile",
+    "SnapshotAdapter", "EvidenceUpload", "ViolationSink", "Diagnostics", "Exchange", "Profile",
     "AuthFailed", "CommandRejected", "ConfigError", "DecodeError", "DeviceRefused",
     "DeviceTimeout", "InvalidArguments", "JunctionError", "NotFound", "ProtocolError",
     "Unsupported",

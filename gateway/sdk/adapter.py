@@ -8,7 +8,7 @@ group, so a third party can `pip install` one; the gateway never imports an adap
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,14 +24,16 @@ from gateway.model import (
     DeviceKind,
     EventType,
     SignalControllerState,
+    ViolationRecord,
 )
 from gateway.sdk.diagnostics import Diagnostics
+from gateway.sdk.errors import Unsupported
 from gateway.sdk.profile import Profile
 
 __all__ = [
     "Capability", "AdapterInfo", "DeviceIdentity", "Reading", "CommandResult", "Snapshot",
     "EventSink", "SharedResources", "AdapterContext", "Adapter", "CommandAdapter",
-    "EventAdapter", "SnapshotAdapter",
+    "EventAdapter", "SnapshotAdapter", "EvidenceUpload", "ViolationSink",
 ]
 
 T = TypeVar("T")
@@ -98,6 +100,27 @@ def _discard(type: EventType, data: dict[str, Any], time: datetime | None = None
 
 
 @dataclass(slots=True, frozen=True)
+class EvidenceUpload:
+    role: str  # "overview", "plate", "scene" ...
+    content: bytes
+    content_type: str
+
+
+class ViolationSink(Protocol):
+    async def __call__(self, record: ViolationRecord,
+                       images: Sequence[EvidenceUpload]) -> bool:
+        """Store a record and its images durably; return only once committed (then the device
+        may be acknowledged). The gateway sets `device`, `images` and the deterministic `id`
+        (device + `record.raw_id`); True if new, False if a retry of a stored record. Raises
+        InvalidArguments for a record or image it will not store (nothing is stored)."""
+        ...
+
+
+async def _refuse(record: ViolationRecord, images: Sequence[EvidenceUpload]) -> bool:
+    raise Unsupported("this gateway does not store violation records")
+
+
+@dataclass(slots=True, frozen=True)
 class CommandResult:
     message: str
     detail: dict[str, Any] = field(default_factory=dict)
@@ -145,6 +168,7 @@ class AdapterContext:
     diagnostics: Diagnostics
     shared: SharedResources
     emit: EventSink = _discard
+    ingest: ViolationSink = _refuse
 
     @property
     def port(self) -> int | None:

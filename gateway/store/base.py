@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from gateway.model import CommandOutcome, Event
+from datetime import datetime
+
+from gateway.model import CommandOutcome, Event, ViolationRecord
 
 __all__ = ["Store"]
 
@@ -33,3 +35,16 @@ class Store(Protocol):
 
     async def audit(self, *, device: str | None = None, after_id: int = 0,
                     limit: int = 100) -> list[CommandOutcome]: ...
+
+    async def add_violation(self, record: ViolationRecord) -> bool:
+        """Commit one record durably; False if its id is already stored."""
+        ...
+
+    async def violation(self, record_id: str) -> ViolationRecord | None: ...
+
+    async def violations(self, *, device: str | None = None, since: datetime | None = None,
+                         until: datetime | None = None, plate: str | None = None,
+                         code: str | None = None, after: tuple[str, int] | None = None,
+                         limit: int = 100) -> list[tuple[ViolationRecord, str, int]]: ...
+
+    async def violation_count(self) -> int: ...

@@ -14,11 +14,11 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.model import CommandOutcome, Event
+from gateway.model import CommandOutcome, Event, ViolationRecord
 
 __all__ = ["SqliteStore"]
 
@@ -47,6 +47,18 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_device ON audit (device, id);
+CREATE TABLE IF NOT EXISTS violations (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    device TEXT NOT NULL,
+    time TEXT NOT NULL,
+    plate TEXT,
+    code TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS violations_time ON violations (time, seq);
+CREATE INDEX IF NOT EXISTS violations_device ON violations (device, time);
+CREATE INDEX IF NOT EXISTS violations_plate ON violations (plate, time);
 """
 
 
@@ -77,7 +89,7 @@ class SqliteStore:
                 Path(self._path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self._path, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=FULL")  # a record acknowledged is on disk
             conn.executescript(SCHEMA)
             return conn
 
@@ -179,3 +191,61 @@ class SqliteStore:
         return [CommandOutcome(id=r[0], at=datetime.fromisoformat(r[1]), actor=r[2], device=r[3],
                                command=r[4], args=json.loads(r[5]), outcome=r[6], message=r[7],
                                detail=json.loads(r[8])) for r in rows]
+
+    # -- violations ---------------------------------------------------------------------------
+
+    async def add_violation(self, record: ViolationRecord) -> bool:
+        """Commit one record; False if its id was already stored (a retried push)."""
+        row = (record.id, record.device, _utc_text(record.time), record.plate.number,
+               record.violation.code, record.model_dump_json())
+
+        def write(conn: sqlite3.Connection) -> bool:
+            with conn:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO violations (id, seq, device, time, plate, code, body) "
+                    "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM violations), ?,?,?,?,?)",
+                    row)
+                return cur.rowcount == 1
+
+        return await self._run(write)
+
+    async def violation(self, record_id: str) -> ViolationRecord | None:
+        row = await self._run(lambda c: c.execute(
+            "SELECT body FROM violations WHERE id = ?", (record_id,)).fetchone())
+        return ViolationRecord.model_validate_json(row[0]) if row else None
+
+    async def violations(self, *, device: str | None = None, since: datetime | None = None,
+                         until: datetime | None = None, plate: str | None = None,
+                         code: str | None = None, after: tuple[str, int] | None = None,
+                         limit: int = 100) -> list[tuple[ViolationRecord, str, int]]:
+        """Records in time order with their (time, seq) keyset cursor, oldest first."""
+        sql = "SELECT body, time, seq FROM violations WHERE 1=1"
+        params: list[Any] = []
+        for column, value in (("device", device), ("plate", plate), ("code", code)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        if since is not None:
+            sql += " AND time >= ?"
+            params.append(_utc_text(since))
+        if until is not None:
+            sql += " AND time < ?"
+            params.append(_utc_text(until))
+        if after is not None:
+            sql += " AND (time > ? OR (time = ? AND seq > ?))"
+            params += [after[0], after[0], after[1]]
+        sql += " ORDER BY time, seq LIMIT ?"
+        params.append(limit)
+        rows = await self._run(lambda c: c.execute(sql, params).fetchall())
+        return [(ViolationRecord.model_validate_json(r[0]), r[1], r[2]) for r in rows]
+
+    async def violation_count(self) -> int:
+        row = await self._run(lambda c: c.execute("SELECT COUNT(*) FROM violations").fetchone())
+        return int(row[0])
+
+
+def _utc_text(moment: datetime) -> str:
+    """Sortable UTC text (microseconds, 'Z'), so SQL string order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: Junction stores UTC-aware times only")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
