@@ -42,7 +42,7 @@ def rss_mb() -> float:
 
 def percentile(values: list[float], q: float) -> float:
     if not values:
-        return float("nan")
+        return -1.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -72,11 +72,15 @@ async def bench(n: int, seconds: float, interval: float, warmup: float) -> dict[
                               for rt in gw.registry)
                 t0 = time.monotonic()
                 ages: list[float] = []
+                never = 0
                 while time.monotonic() - t0 < seconds:
                     await asyncio.sleep(0.5)
                     now = time.time()
-                    ages.extend(now - rt.state.received_at.timestamp() if rt.state else
-                                float("inf") for rt in gw.registry)
+                    for rt in gw.registry:
+                        if rt.state is None:
+                            never += 1
+                        else:
+                            ages.append(now - rt.state.received_at.timestamp())
                 elapsed = time.monotonic() - t0
                 polls = gw.scheduler.polls - polls0
                 cpu = time.process_time() - cpu0
@@ -100,6 +104,7 @@ async def bench(n: int, seconds: float, interval: float, warmup: float) -> dict[
         "scheduled_polls_per_s": round(n / interval, 1),
         "errors_in_window": errors, "errors_by_reason_total": reasons,
         "devices_up": up, "devices_with_state_after_warmup": ok_before,
+        "samples_without_state": never,
         "staleness_p50_s": round(percentile(ages, 0.5), 3),
         "staleness_p99_s": round(percentile(ages, 0.99), 3),
         "gateway_cpu_s_per_1000_polls": round(cpu / max(polls, 1) * 1000, 3),

@@ -6,9 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from gateway.adapters import AdapterCatalog
 from gateway.config import load_config
+from gateway.sdk.errors import JunctionError
 from gateway.yamlsource import YamlFileError
 
 __all__ = ["main"]
@@ -19,11 +22,21 @@ def _logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
+def _run(main: Coroutine[Any, Any, None]) -> int:
+    """Run the service; a startup problem (port in use, bad setting) is one line, not a
+    traceback."""
+    try:
+        asyncio.run(main)
+    except (JunctionError, OSError) as err:
+        print(f"junction: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.demo import run_demo
 
-    asyncio.run(run_demo(args.port, args.operator_token, args.store))
-    return 0
+    return _run(run_demo(args.port, args.operator_token, args.store))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -44,8 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Junction serving {len(loaded.config.devices)} devices at "
               f"http://{api.host}:{port}", flush=True)
 
-    asyncio.run(serve_until_signal(gateway, api.host, api.port, on_ready=ready))
-    return 0
+    return _run(serve_until_signal(gateway, api.host, api.port, on_ready=ready))
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:

@@ -147,10 +147,14 @@ def validate_config(located: Located, catalog: AdapterCatalog, base: Path) -> Lo
         model = adapter.info.options_model
         if model is not None:
             try:
-                merged = model.model_validate(merged).model_dump()
+                options = model.model_validate(merged)
             except ValidationError as err:
                 errors.extend(validation_messages(located, err, here + ("options",)))
                 continue
+            merged = options.model_dump()
+            if adapter.info.check_device is not None:
+                errors.extend(located.error(here, problem)
+                              for problem in adapter.info.check_device(device, options))
         loaded.options[device.id] = merged
         if device.endpoint.port is None and (profile is None or profile.port is None) \
                 and adapter.info.default_port is None:

@@ -58,9 +58,9 @@ async def run_demo(port: int, token: str | None, store: str | None, host: str = 
             "anonymous_read": True,
             "tokens": [{"name": "demo-operator", "token": token, "role": "operator"}]},
             "store": {"path": store_path}, "devices": devices}
-        loaded = validate_config(Located(raw, {}, "<demo config>"), AdapterCatalog.discover(),
-                                 Path.cwd())
-        gateway = Gateway(loaded, AdapterCatalog.discover())
+        catalog = AdapterCatalog.discover()
+        loaded = validate_config(Located(raw, {}, "<demo config>"), catalog, Path.cwd())
+        gateway = Gateway(loaded, catalog)
 
         def ready(bound: int) -> None:
             base = f"http://{host}:{bound}"

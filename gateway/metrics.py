@@ -1,68 +1,87 @@
 """Prometheus metrics, scraped straight from the gateway (no exporter in between).
 
-Per-device gauges are produced at scrape time from the registry by a custom collector (cheaper
-than thousands of labelled Gauge children updated on every poll); poll latency and errors are
+Per-device gauges are rendered at scrape time straight from the registry (no labelled Gauge
+children updated on every poll, no per-scrape object churn); poll latency and errors are
 ordinary Histogram/Counter objects updated by the poll sink. Names are the external contract.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from gateway.model import HealthStatus
 from gateway.registry import Registry
 
-__all__ = ["GatewayMetrics"]
+__all__ = ["GatewayMetrics", "render_devices"]
 
 POLL_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
-class _DeviceCollector(Collector):
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
-    def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily("junction_device_up", "1 if the device answered its last polls",
-                               labels=["device", "kind", "vendor", "model"])
-        status = GaugeMetricFamily("junction_device_health_status",
-                                   "1 for the device's current health status",
-                                   labels=["device", "status"])
-        uptime = GaugeMetricFamily("junction_device_uptime_seconds",
-                                   "Uptime reported by the device itself", labels=["device"])
-        seen = GaugeMetricFamily("junction_device_last_seen_timestamp_seconds",
-                                 "Unix time of the last good answer", labels=["device"])
-        reboots = GaugeMetricFamily("junction_device_reboots_detected",
-                                    "Reboots detected since the gateway started",
-                                    labels=["device"])
-        offset = GaugeMetricFamily("junction_device_clock_offset_seconds",
-                                   "Device clock minus gateway clock", labels=["device"])
-        for rt in self._registry:
-            h = rt.health.health
-            up.add_metric(list(rt.labels),
-                          1.0 if h.status in (HealthStatus.UP, HealthStatus.DEGRADED) else 0.0)
-            status.add_metric([rt.id, h.status.value], 1.0)
-            if h.uptime_s is not None:
-                uptime.add_metric([rt.id], h.uptime_s)
-            if h.last_seen is not None:
-                seen.add_metric([rt.id], h.last_seen.timestamp())
-            reboots.add_metric([rt.id], float(h.reboots_detected))
-            if h.clock_offset_s is not None:
-                offset.add_metric([rt.id], h.clock_offset_s)
-        yield from (up, status, uptime, seen, reboots, offset)
+
+_FAMILIES = (
+    ("junction_device_up", "1 if the device answered its last polls"),
+    ("junction_device_health_status", "1 for the device's current health status"),
+    ("junction_device_uptime_seconds", "Uptime reported by the device itself"),
+    ("junction_device_last_seen_timestamp_seconds", "Unix time of the last good answer"),
+    ("junction_device_reboots_detected", "Reboots detected since the gateway started"),
+    ("junction_device_clock_offset_seconds", "Device clock minus gateway clock"),
+)
+_UP = (HealthStatus.UP, HealthStatus.DEGRADED)
+
+
+def render_devices(registry: Registry) -> str:
+    """Per-device gauges in the text exposition format, straight from the registry.
+
+    Hand-rendered because prometheus_client's generic path (a Metric object and a sample
+    tuple per series) takes ~0.7 s for 30,000 devices; this takes a fraction of that. Label
+    blocks are built once per device and cached until its identity changes."""
+    up: list[str] = []
+    status: list[str] = []
+    uptime: list[str] = []
+    seen: list[str] = []
+    reboots: list[str] = []
+    offset: list[str] = []
+    for rt in registry:
+        labels = rt.metric_labels
+        if labels is None:
+            device = f'device="{_label(rt.id)}"'
+            labels = rt.metric_labels = (
+                f'{{{device},kind="{rt.config.kind.value}",vendor="{_label(rt.vendor)}",'
+                f'model="{_label(rt.model)}"}} ', f"{{{device}}} ", f"{{{device},status=")
+        full, short, with_status = labels
+        h = rt.health.health
+        up.append(f"junction_device_up{full}{1.0 if h.status in _UP else 0.0}")
+        status.append(f'junction_device_health_status{with_status}"{h.status.value}"}} 1.0')
+        if h.uptime_s is not None:
+            uptime.append(f"junction_device_uptime_seconds{short}{float(h.uptime_s)!r}")
+        if h.last_seen is not None:
+            seen.append(f"junction_device_last_seen_timestamp_seconds{short}"
+                        f"{h.last_seen.timestamp()!r}")
+        reboots.append(f"junction_device_reboots_detected{short}{float(h.reboots_detected)!r}")
+        if h.clock_offset_s is not None:
+            offset.append(f"junction_device_clock_offset_seconds{short}"
+                          f"{float(h.clock_offset_s)!r}")
+    parts: list[str] = []
+    for (name, help_text), lines in zip(_FAMILIES, (up, status, uptime, seen, reboots, offset),
+                                        strict=True):
+        parts.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge")
+        if lines:
+            parts.append("\n".join(lines))
+    return "\n".join(parts) + "\n"
 
 
 class GatewayMetrics:
-    __slots__ = ("registry", "poll_duration", "poll_errors", "commands", "started",
+    __slots__ = ("devices", "registry", "poll_duration", "poll_errors", "commands", "started",
                  "violations", "violations_rejected", "violations_duplicate")
 
     def __init__(self, devices: Registry) -> None:
+        self.devices = devices
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(_DeviceCollector(devices))
         self.poll_duration = Histogram(
             "junction_device_poll_duration_seconds", "Time for one poll of one device",
             ["adapter"], buckets=POLL_BUCKETS, registry=self.registry)
@@ -82,3 +101,7 @@ class GatewayMetrics:
             "junction_violations_duplicate", "Retried violation records already stored",
             registry=self.registry)
         self.started = time.time()
+
+    def render(self) -> bytes:
+        """The whole /metrics body: per-device gauges, then the library-managed metrics."""
+        return render_devices(self.devices).encode() + generate_latest(self.registry)

@@ -9,7 +9,6 @@ editors.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from pydantic import ValidationError

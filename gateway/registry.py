@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 class DeviceRuntime:
     __slots__ = ("config", "profile", "adapter", "info", "health", "diagnostics", "state",
-                 "state_monotonic", "identity", "is_open", "command_lock", "labels")
+                 "identity", "is_open", "io_lock", "last_reason", "metric_labels")
 
     def __init__(self, config: DeviceConfig, profile: Profile | None, adapter: Adapter,
                  diagnostics: Diagnostics) -> None:
@@ -58,12 +58,13 @@ class DeviceRuntime:
                                     successes_to_up=config.poll.successes_to_up)
         self.diagnostics = diagnostics
         self.state: SignalControllerState | CameraState | None = None
-        self.state_monotonic: float | None = None
         self.identity = DeviceIdentity()
         self.is_open = False
-        self.command_lock = asyncio.Lock()
-        self.labels: tuple[str, str, str, str]
-        self.labels = (config.id, config.kind.value, self.vendor, self.model)
+        # One conversation with the device at a time: a poll's re-assert SET must never land
+        # between a command's SET and its read-back.
+        self.io_lock = asyncio.Lock()
+        self.last_reason = "ok"  # last poll outcome, to log an adapter bug once, not per poll
+        self.metric_labels: tuple[str, str, str] | None = None  # rendered by gateway.metrics
 
     @property
     def id(self) -> str:
@@ -81,10 +82,7 @@ class DeviceRuntime:
 
     def set_identity(self, identity: DeviceIdentity) -> None:
         self.identity = identity
-        self.labels = (self.config.id, self.config.kind.value, self.vendor, self.model)
-
-    def state_time(self) -> datetime | None:
-        return self.state.received_at if self.state is not None else None
+        self.metric_labels = None
 
 
 class Registry:

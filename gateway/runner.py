@@ -19,11 +19,13 @@ async def start_api(gateway: Gateway, host: str, port: int) -> tuple[web.AppRunn
     runner = web.AppRunner(make_app(gateway), access_log=None, shutdown_timeout=2.0,
                            handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    server = site._server
-    sockets = getattr(server, "sockets", None) or []
-    bound = int(sockets[0].getsockname()[1]) if sockets else port
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound = next((int(a[1]) for a in runner.addresses if isinstance(a, tuple)), port)
     return runner, bound
 
 

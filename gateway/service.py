@@ -148,6 +148,8 @@ class Gateway:
                 events.extend(signal_events(rt.id, old, reading.state))
         if transitions:
             events[:0] = self._health_events(rt, transitions, now)
+            if any(t.event == EventType.DEVICE_REBOOTED for t in transitions):
+                rt.is_open = False  # re-read what a reboot may have changed
         if events:
             self.bus.publish(events)
 
@@ -176,8 +178,14 @@ class Gateway:
         refusal: _Refusal | None = None
         try:
             adapter = cast(CommandAdapter, rt.adapter)  # checked by _validate
-            async with rt.command_lock, asyncio.timeout(timeout):
+            async with rt.io_lock, asyncio.timeout(timeout):
+                if not rt.is_open:
+                    raise _Refusal(503, "failed", f"{rt.id} is not reachable "
+                                   f"({rt.health.status.value}: {rt.health.health.reason}); "
+                                   "nothing was sent", {"reason": "device_unavailable"})
                 result = await adapter.execute(command)
+        except _Refusal as unavailable:
+            refusal = unavailable
         except InvalidArguments as err:
             refusal = _Refusal(422, "invalid", err.message, err.detail)
         except Unsupported as err:
@@ -200,7 +208,7 @@ class Gateway:
                                 args=command.args, outcome="accepted", message=result.message,
                                 actor=actor, at=at, detail=result.detail)
         record.id = await self.store.record_command(record)
-        self.metrics.commands.labels(record.command, "accepted").inc()
+        self.metrics.commands.labels(_metric_name(record.command), "accepted").inc()
         log.info("device=%s event=command command=%s actor=%s outcome=accepted", device_id,
                  record.command, actor)
         self.bus.publish([Event(type=EventType.COMMAND_EXECUTED, device=device_id, time=at,
@@ -236,15 +244,26 @@ class Gateway:
                                 outcome=refusal.outcome, message=refusal.message, actor=actor,
                                 at=at, detail=refusal.detail)
         record.id = await self.store.record_command(record)
-        self.metrics.commands.labels(record.command, refusal.outcome).inc()
+        self.metrics.commands.labels(_metric_name(record.command), refusal.outcome).inc()
         log.info("device=%s event=command command=%s actor=%s outcome=%s", device_id,
                  record.command, actor, refusal.outcome)
         return CommandFailure(refusal.status, record)
 
-    async def audit_denied(self, device_id: str, name: str, outcome: Outcome,
-                           message: str) -> None:
-        """Audit a command refused before it reached validation (no or wrong token)."""
-        record = CommandOutcome(device=device_id[:64], command=str(name)[:64], outcome=outcome,
-                                message=message, actor=None, at=datetime.now(UTC))
+    async def audit_denied(self, device_id: str, name: str, outcome: Outcome, message: str,
+                           actor: str | None = None, args: Any = None) -> None:
+        """Audit a command refused before it reached the device's validation: no or wrong
+        token, a body that is not a command."""
+        safe_args = args if isinstance(args, dict) else {}
+        record = CommandOutcome(device=device_id[:64], command=str(name)[:64], args=safe_args,
+                                outcome=outcome, message=message, actor=actor,
+                                at=datetime.now(UTC))
         await self.store.record_command(record)
-        self.metrics.commands.labels(record.command, outcome).inc()
+        self.metrics.commands.labels(_metric_name(record.command), outcome).inc()
+
+
+def _metric_name(command: str) -> str:
+    """Client-supplied names never become label values: unknown ones are 'unknown'."""
+    return command if command in _COMMAND_NAMES else "unknown"
+
+
+_COMMAND_NAMES = frozenset(c.value for c in CommandName)

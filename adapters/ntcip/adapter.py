@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from adapters.ntcip import const as C
 from adapters.ntcip import mapping
@@ -24,7 +24,9 @@ from gateway.model import (
     CommandName,
     ControlState,
     CycleState,
+    DeviceConfig,
     DeviceKind,
+    EventType,
     PreemptState,
     SignalControllerState,
     VehicleIndication,
@@ -67,6 +69,36 @@ class NtcipOptions(BaseModel):
     vendor_pattern_oid: str | None = Field(default=None, description="e.g. Econolite plan OID")
     extra_oids: dict[str, str] = Field(default_factory=dict,
                                        description="name -> OID, shown in control.native")
+    recheck_missing_s: float = Field(default=300, ge=10, le=86400,
+                                     description="how often objects the device lacked are "
+                                                 "asked for again")
+
+    @field_validator("vendor_pattern_oid")
+    @classmethod
+    def _valid_oid(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_oid(value)  # ValueError becomes a located validation error
+        return value
+
+    @field_validator("extra_oids")
+    @classmethod
+    def _valid_oids(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            try:
+                parse_oid(text)
+            except ValueError as err:
+                raise ValueError(f"{name}: {err}") from None
+        return value
+
+
+def _check_device(device: DeviceConfig, options: BaseModel) -> list[str]:
+    """The fail-safe only works if the command is re-sent well within the backup time."""
+    assert isinstance(options, NtcipOptions)
+    if device.poll.interval_s * 3 > options.backup_time_s:
+        return [f"poll.interval_s={device.poll.interval_s} is too long for "
+                f"backup_time_s={options.backup_time_s}: central commands are re-sent from "
+                "the poll, so the interval must be at most a third of the backup time"]
+    return []
 
 
 async def _new_client() -> SnmpClient:
@@ -96,6 +128,7 @@ class NtcipAdapter:
         commands=frozenset({CommandName.SET_PATTERN, CommandName.SET_MODE, CommandName.RELEASE}),
         default_port=161,
         options_model=NtcipOptions,
+        check_device=_check_device,
     )
 
     def __init__(self, context: AdapterContext) -> None:
@@ -109,6 +142,8 @@ class NtcipAdapter:
         self._preempts = 0
         self._patterns: dict[int, tuple[int, int]] = {}  # number -> (cycle s, offset s)
         self._set_id: int | None = None
+        self._max_patterns = 0
+        self._missing_checked = 0.0
         self._poll_oids: list[OID] = []
         self._missing: set[OID] = set()
         self._remembered: dict[int, VehicleIndication] = {}
@@ -129,10 +164,10 @@ class NtcipAdapter:
     async def open(self) -> DeviceIdentity:
         client = await self._ctx.shared.get("snmp-client", _new_client, _close_client)
         port = self._ctx.port or 161
-        self._dev = dev = Device(client, self._ctx.device.endpoint.host, port, self._community(),
-                                 0 if self._opts.version == "v1" else 1,
-                                 self._ctx.device.poll.timeout_s, self._opts.max_varbinds,
-                                 self._ctx.diagnostics)
+        self._dev = None  # commands wait until open() has read the controller's tables
+        dev = Device(client, self._ctx.device.endpoint.host, port, self._community(),
+                     0 if self._opts.version == "v1" else 1, self._ctx.device.poll.timeout_s,
+                     self._opts.max_varbinds, self._ctx.diagnostics)
         info = await dev.read_many([
             C.SYS_UPTIME, C.MAX_PHASES, C.MAX_PHASE_GROUPS, C.MAX_DETECTORS,
             C.MAX_DETECTOR_GROUPS, C.MAX_PATTERNS, C.MAX_PREEMPTS, C.GLOBAL_SET_ID,
@@ -149,22 +184,24 @@ class NtcipAdapter:
                                     (self._detectors + 7) // 8, 8)
         self._preempts = min(info.int(C.MAX_PREEMPTS) or 0, self._opts.max_preempts)
         self._set_id = info.int(C.GLOBAL_SET_ID)
-        await self._read_patterns(info.int(C.MAX_PATTERNS) or 0)
-        await self._read_channels()
+        self._max_patterns = info.int(C.MAX_PATTERNS) or 0
+        await self._read_patterns(dev)
+        await self._read_channels(dev)
         self._poll_oids = self._build_poll_oids()
         self._missing = set()
+        self._missing_checked = time.monotonic()
+        self._dev = dev
         software = info.text(C.MODULE_VERSION + (2,))
         hardware = info.text(C.MODULE_VERSION + (1,))
         return DeviceIdentity(vendor=info.text(C.MODULE_MAKE + (1,)),
                               model=info.text(C.MODULE_MODEL + (1,)),
                               firmware=software or hardware)
 
-    async def _read_patterns(self, max_patterns: int) -> None:
-        assert self._dev is not None
-        count = min(max_patterns, self._opts.max_patterns)
+    async def _read_patterns(self, dev: Device) -> None:
+        count = min(self._max_patterns, self._opts.max_patterns)
         oids = [o for n in range(1, count + 1)
                 for o in (C.PATTERN_CYCLE_TIME + (n,), C.PATTERN_OFFSET_TIME + (n,))]
-        values = await self._dev.read_many(oids, record=True) if oids else Values()
+        values = await dev.read_many(oids, record=True) if oids else Values()
         patterns = {}
         for n in range(1, count + 1):
             cycle = values.int(C.PATTERN_CYCLE_TIME + (n,))
@@ -172,14 +209,13 @@ class NtcipAdapter:
                 patterns[n] = (cycle, values.int(C.PATTERN_OFFSET_TIME + (n,)) or 0)
         self._patterns = patterns
 
-    async def _read_channels(self) -> None:
+    async def _read_channels(self, dev: Device) -> None:
         """Flash colours from the channel table, so a poll that catches a flashing lamp dark
         still shows the right colour. Optional: many controllers lack it."""
-        assert self._dev is not None
-        count = (await self._dev.read_many([C.MAX_CHANNELS])).int(C.MAX_CHANNELS) or 0
+        count = (await dev.read_many([C.MAX_CHANNELS])).int(C.MAX_CHANNELS) or 0
         columns = (C.CHANNEL_CONTROL_SOURCE, C.CHANNEL_CONTROL_TYPE, C.CHANNEL_FLASH)
         oids = [col + (c,) for c in range(1, min(count, 32) + 1) for col in columns]
-        values = await self._dev.read_many(oids, record=True) if oids else Values()
+        values = await dev.read_many(oids, record=True) if oids else Values()
 
         def column(col: OID) -> dict[int, int]:
             return {c: v for c in range(1, min(count, 32) + 1)
@@ -212,8 +248,12 @@ class NtcipAdapter:
         if dev is None:
             raise ConfigError("adapter not opened")
         received = datetime.now(UTC)
+        if self._missing and time.monotonic() - self._missing_checked > \
+                self._opts.recheck_missing_s:  # a firmware update may have added them
+            self._poll_oids, self._missing = self._build_poll_oids(), set()
+            self._missing_checked = time.monotonic()
         values = await dev.read_many(self._poll_oids)
-        if values.missing:  # do not ask again for what the device lacks
+        if values.missing:  # do not ask again (for a while) for what the device lacks
             self._missing |= values.missing
             self._poll_oids = [o for o in self._poll_oids if o not in values.missing]
         if all(o in self._missing for o in ESSENTIAL):
@@ -221,7 +261,7 @@ class NtcipAdapter:
                                 "coordPatternStatus")
         set_id = values.int(C.GLOBAL_SET_ID)
         if set_id is not None and self._set_id is not None and set_id != self._set_id:
-            await self._read_patterns(max(self._patterns, default=self._opts.max_patterns))
+            await self._read_patterns(dev)
         self._set_id = set_id
         device_clock = values.int(C.GLOBAL_TIME)
         device_time = datetime.fromtimestamp(device_clock, UTC) if device_clock else None
@@ -283,23 +323,29 @@ class NtcipAdapter:
                         if (s := v.int(C.PREEMPT_STATE + (n,))) is not None])
 
     async def _maintain_control(self, v: Values) -> str | None:
-        """Re-assert the held command before the backup timer can expire; report a loss."""
+        """Re-assert the held command before the backup timer can expire. If the controller
+        shows another value (the timer expired during an outage, a technician or another
+        central system took over), the gateway lets go and reports it: it never fights."""
         if self._held is None or self._dev is None:
             return None
         spc = v.int(C.SYSTEM_PATTERN_CONTROL)
-        lost = None
         if spc is not None and spc != self._held:
-            lost = (f"controller shows systemPatternControl={spc}, gateway holds {self._held}: "
-                    "backup timer expired or another system took control")
+            lost = (f"controller shows systemPatternControl={spc} while the gateway held "
+                    f"{self._held}: backup timer expired or another system took control; "
+                    "the gateway released its command")
+            self._ctx.emit(EventType.SIGNAL_CONTROL_LOST,
+                           {"held": self._held, "device_value": spc})
+            self._held = None
+            return lost
         now = time.monotonic()
-        if lost or now - self._asserted_at >= self._opts.backup_time_s / 3:
+        if now - self._asserted_at >= self._opts.backup_time_s / 3:
             try:
                 await self._dev.write([(C.UNIT_BACKUP_TIME, self._opts.backup_time_s),
                                        (C.SYSTEM_PATTERN_CONTROL, self._held)])
                 self._asserted_at = now
             except JunctionError as err:  # the poll's data is still good; retry next poll
-                lost = lost or f"re-assert failed: {err}"
-        return lost
+                return f"re-assert failed: {err.message}"
+        return None
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -339,7 +385,13 @@ class NtcipAdapter:
         await self._dev.write([(C.UNIT_BACKUP_TIME, self._opts.backup_time_s),
                                (C.SYSTEM_PATTERN_CONTROL, value)])
         self._held, self._asserted_at = value, time.monotonic()
-        check = await self._confirm()
+        try:
+            check = await self._confirm()
+        except JunctionError:
+            # Not confirmed: stop holding it, so the backup timer returns the controller to
+            # local control unless the command took; the audit then says "failed", truly.
+            self._held = previous
+            raise
         spc, lfs = check.int(C.SYSTEM_PATTERN_CONTROL), check.int(C.LOCAL_FREE_STATUS)
         cps, ucs = check.int(C.COORD_PATTERN_STATUS), check.int(C.UNIT_CONTROL_STATUS)
         detail: dict[str, object] = {"system_pattern_control": spc, "coord_pattern_status": cps,
@@ -365,11 +417,15 @@ class NtcipAdapter:
         await self._dev.write([(C.SYSTEM_PATTERN_CONTROL, C.PATTERN_STANDBY)])
         self._held = None
         check = await self._confirm()
-        return CommandResult(
-            message="released to local control",
-            detail={"system_pattern_control": check.int(C.SYSTEM_PATTERN_CONTROL),
-                    "unit_control_status":
-                        mapping.UNIT_CONTROL_STATUS.get(check.int(C.UNIT_CONTROL_STATUS) or 0)})
+        spc = check.int(C.SYSTEM_PATTERN_CONTROL)
+        detail: dict[str, object] = {
+            "system_pattern_control": spc,
+            "unit_control_status":
+                mapping.UNIT_CONTROL_STATUS.get(check.int(C.UNIT_CONTROL_STATUS) or 0)}
+        if spc != C.PATTERN_STANDBY:
+            raise CommandRejected(f"controller still shows systemPatternControl={spc}",
+                                  detail=detail)
+        return CommandResult(message="released to local control", detail=detail)
 
 
 _NAMES: dict[OID, str] = {

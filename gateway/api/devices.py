@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.api.auth import Forbidden, Unauthorized
 from gateway.api.keys import AUTH, GATEWAY
 from gateway.api.params import int_param
 from gateway.api.views import device_view, state_view
@@ -112,22 +113,38 @@ async def probe(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/devices/{id}/commands")
 async def post_command(request: web.Request) -> web.Response:
+    """Every attempt is audited, whatever stops it: token, body, arguments or the device."""
     gw = request.app[GATEWAY]
+    auth = request.app[AUTH]
     device_id = request.match_info["id"]
+    gw.registry.get(device_id)  # 404 before anything else for an unknown device
+    body: dict[str, Any] = {}
+    body_error: JunctionError | None = None
     try:
-        principal = request.app[AUTH].require_operator(request)
-    except JunctionError as err:
-        gw.registry.get(device_id)  # 404 first for unknown devices
-        await gw.audit_denied(device_id, "?",
-                              "unauthorized" if err.http_status == 401 else "forbidden",
-                              err.message)
-        raise
-    gw.registry.get(device_id)
-    body = await _json_body(request)
-    name = body.get("command")
-    if not isinstance(name, str):
-        raise InvalidArguments("body must have a 'command' string")
+        body = await _json_body(request)
+    except (InvalidArguments, PayloadTooLarge) as err:
+        body_error = err
+    raw_name = body.get("command")
+    name = raw_name[:64] if isinstance(raw_name, str) else "?"
     args = body.get("args", {})
+    try:
+        principal = auth.identify(request)
+        if principal is None:
+            raise Unauthorized("commands need an operator token")
+    except JunctionError as err:
+        await gw.audit_denied(device_id, name, "unauthorized", err.message, args=args)
+        raise
+    if principal.role != "operator":
+        await gw.audit_denied(device_id, name, "forbidden",
+                              f"token {principal.name!r} may not send commands",
+                              actor=principal.name, args=args)
+        raise Forbidden(f"token {principal.name!r} may not send commands")
+    if body_error is None and name == "?":
+        body_error = InvalidArguments("body must have a 'command' string")
+    if body_error is not None:
+        await gw.audit_denied(device_id, name, "invalid", body_error.message,
+                              actor=principal.name)
+        raise body_error
     try:
         record = await gw.execute(device_id, name, args, principal.name)
     except CommandFailure as failure:
@@ -137,13 +154,20 @@ async def post_command(request: web.Request) -> web.Response:
     return web.json_response(record.model_dump(mode="json"), status=200)
 
 
+class PayloadTooLarge(JunctionError):
+    reason = "payload_too_large"
+    http_status = 413
+
+
 async def _json_body(request: web.Request) -> dict[str, Any]:
-    if request.content_length is not None and request.content_length > 64 * 1024:
-        raise InvalidArguments("request body too large (64 KiB at most)")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise InvalidArguments(f"body is not valid JSON: {err}") from None
+    except RecursionError:
+        raise InvalidArguments("body is nested too deeply") from None
+    except web.HTTPRequestEntityTooLarge:
+        raise PayloadTooLarge("request body too large (64 KiB at most)") from None
     if not isinstance(body, dict):
         raise InvalidArguments("body must be a JSON object")
     return body

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from gateway.api.auth import Authenticator
 from gateway.service import Gateway
 
-__all__ = ["GATEWAY", "AUTH"]
+__all__ = ["GATEWAY", "AUTH", "CLOSING"]
 
 GATEWAY = web.AppKey("gateway", Gateway)
 AUTH = web.AppKey("auth", Authenticator)
+CLOSING = web.AppKey("closing", asyncio.Event)  # set on shutdown: long-lived streams end

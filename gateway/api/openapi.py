@@ -59,7 +59,8 @@ def build_spec() -> dict[str, Any]:
     schemas["CommandRequest"] = {
         "type": "object", "required": ["command"],
         "properties": {"command": {"enum": [c.value for c in COMMAND_ARGS]},
-                       "args": {"oneOf": [_ref(m.__name__) for m in COMMAND_ARGS.values()]}}}
+                       "args": {"anyOf": [_ref(name) for name in
+                                          sorted({m.__name__ for m in COMMAND_ARGS.values()})]}}}
     read: list[dict[str, list[str]]] = [{"bearer": []}, {}]
     operator: list[dict[str, list[str]]] = [{"bearer": []}]
     device_errors = {"404": ERROR, "401": ERROR}

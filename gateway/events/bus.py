@@ -39,9 +39,10 @@ class Subscription:
 
 
 class EventBus:
-    __slots__ = ("_next_id", "_recent", "_subscribers", "_sinks")
+    __slots__ = ("_first_id", "_next_id", "_recent", "_subscribers", "_sinks")
 
     def __init__(self, *, first_id: int = 1, recent: int = 10_000) -> None:
+        self._first_id = first_id
         self._next_id = first_id
         self._recent: deque[Event] = deque(maxlen=recent)
         self._subscribers: set[Subscription] = set()
@@ -62,12 +63,11 @@ class EventBus:
                 sub.offer(event)
 
     def recent_after(self, last_id: int) -> list[Event] | None:
-        """Events after `last_id` still in memory, or None if some were already evicted."""
-        if not self._recent or last_id >= self._recent[-1].id:  # type: ignore[operator]
-            return []
-        first = self._recent[0].id
+        """Events after `last_id` from memory, or None when memory cannot tell (they were
+        evicted, or published by an earlier run of the gateway): then ask the store."""
+        first = self._recent[0].id if self._recent else self._next_id
         assert first is not None
-        if last_id + 1 < first:
+        if last_id + 1 < max(first, self._first_id):
             return None
         return [e for e in self._recent if e.id is not None and e.id > last_id]
 
@@ -84,3 +84,7 @@ class EventBus:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def last_id(self) -> int:
+        return self._next_id - 1

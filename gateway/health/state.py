@@ -1,9 +1,11 @@
 """The per-device health state machine, with hysteresis so one lost packet is not an outage.
 
 unknown -> up on the first good poll (degraded if the data was partial), -> down on the first
-failure (a device down at startup is just down, never a crash). From up, failures make it
-degraded until `failures_to_down` in a row make it down; from down, `successes_to_up` good polls
-in a row bring it back. Reboots are seen as device-reported uptime going backwards.
+failure (a device down at startup is just down, never a crash). From up, a lost answer only
+counts (`consecutive_failures`, no event: 1 % packet loss must not flap a fleet);
+`failures_to_down` in a row make it down; from down, `successes_to_up` good polls in a row
+bring it back. Degraded means the device answers but lacks objects we need. A reboot is
+device-reported uptime going backwards, or less than it must be after an outage.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class Transition:
 
 class HealthMachine:
     __slots__ = ("health", "_failures_to_down", "_successes_to_up", "_successes",
-                 "_down_since")
+                 "_down_since", "_uptime_at")
 
     def __init__(self, *, failures_to_down: int, successes_to_up: int) -> None:
         self.health = Health()
@@ -35,6 +37,7 @@ class HealthMachine:
         self._successes_to_up = successes_to_up
         self._successes = 0
         self._down_since: datetime | None = None
+        self._uptime_at: datetime | None = None
 
     @property
     def status(self) -> HealthStatus:
@@ -76,13 +79,18 @@ class HealthMachine:
             h.clock_offset_s = round(clock_offset_s, 3)
         out: list[Transition] = []
         if uptime_s is not None:
-            previous = h.uptime_s
-            h.uptime_s = uptime_s
-            wrapped = previous is not None and previous > UPTIME_WRAP_S - 3600
-            if previous is not None and uptime_s + 1.0 < previous and not wrapped:
-                h.reboots_detected += 1
-                out.append(Transition(EventType.DEVICE_REBOOTED,
-                                      {"uptime_s": uptime_s, "previous_uptime_s": previous}))
+            previous, previous_at = h.uptime_s, self._uptime_at
+            h.uptime_s, self._uptime_at = uptime_s, now
+            if previous is not None and previous_at is not None:
+                elapsed = (now - previous_at).total_seconds()
+                expected = previous + elapsed  # what the uptime must at least be by now
+                slack = 2.0 + 0.01 * elapsed  # clock rates differ; polls take time
+                wrapped = expected > UPTIME_WRAP_S - 3600 and uptime_s < 3600
+                if uptime_s + slack < expected and not wrapped:
+                    h.reboots_detected += 1
+                    out.append(Transition(EventType.DEVICE_REBOOTED,
+                                          {"uptime_s": uptime_s, "previous_uptime_s": previous,
+                                           "seconds_since_previous": round(elapsed, 3)}))
         if h.status == HealthStatus.DOWN and self._successes < self._successes_to_up:
             return out
         if problems:
@@ -101,4 +109,5 @@ class HealthMachine:
         if h.status in (HealthStatus.UNKNOWN, HealthStatus.DOWN) or \
                 h.consecutive_failures >= self._failures_to_down:
             return self._move(HealthStatus.DOWN, reason, message, now)
-        return self._move(HealthStatus.DEGRADED, reason, message, now)
+        h.message = f"{reason}: {message} ({h.consecutive_failures} in a row)"
+        return []

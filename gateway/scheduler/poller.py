@@ -26,6 +26,9 @@ __all__ = ["PollOutcome", "PollSink", "Scheduler"]
 
 log = logging.getLogger(__name__)
 
+# Failures after which the adapter is opened again (tables re-read) on the next poll.
+REOPEN_REASONS = frozenset({"protocol_error", "config_error", "decode_error"})
+
 
 @dataclass(slots=True, frozen=True)
 class PollOutcome:
@@ -124,9 +127,14 @@ class Scheduler:
             await asyncio.sleep(delay * self._rng.uniform(0.5, 1.0))
 
     async def poll_once(self, rt: DeviceRuntime) -> PollOutcome:
-        """Poll one device now, under its deadline; never raises (except cancellation)."""
+        """Poll one device now, under its deadline; never raises (except cancellation).
+
+        A poll due while a command talks to the device is skipped (reason `busy`), not queued:
+        the command's read-back is fresher than the poll would be."""
         poll = rt.config.poll
-        async with self._semaphore(rt.config.adapter):
+        if rt.io_lock.locked():
+            return PollOutcome(None, "busy", "a command is in progress", 0.0)
+        async with self._semaphore(rt.config.adapter), rt.io_lock:
             started = time.perf_counter()
             reading: Reading | None = None
             reason, message = "ok", ""
@@ -140,12 +148,16 @@ class Scheduler:
                     reading = await rt.adapter.read()
             except JunctionError as err:
                 reason, message = err.reason, err.message
+                if reason in REOPEN_REASONS:  # the device changed under us: read it afresh
+                    rt.is_open = False
             except TimeoutError:
                 reason, message = "timeout", f"no complete answer within {poll.timeout_s} s"
             except Exception as err:  # an adapter bug: report it, keep polling everyone
-                log.exception("device=%s event=adapter_error", rt.id)
+                if rt.last_reason != "internal":
+                    log.exception("device=%s event=adapter_error", rt.id)
                 reason, message = "internal", f"adapter error: {type(err).__name__}"
             latency = time.perf_counter() - started
+            rt.last_reason = reason
         self.polls += 1
         outcome = PollOutcome(reading, reason, message, latency)
         try:

@@ -59,6 +59,9 @@ class AdapterInfo:
     commands: frozenset[CommandName] = frozenset()
     default_port: int | None = None
     options_model: type[BaseModel] | None = None
+    # Cross-checks between a device's settings and its validated options, run at config load;
+    # each returned string is reported as an error at the device's entry.
+    check_device: Callable[[DeviceConfig, BaseModel], list[str]] | None = None
 
 
 @dataclass(slots=True, frozen=True)

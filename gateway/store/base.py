@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from datetime import datetime
+from typing import Protocol
 
 from gateway.model import CommandOutcome, Event, ViolationRecord
 

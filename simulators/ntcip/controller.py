@@ -21,19 +21,27 @@ Value = int | bytes | tuple[int, ...] | None
 
 
 class _GuardedView:
-    """The MIB face, with a switch that makes every SET fail as a locked controller does."""
+    """The MIB face with run-time faults: every SET refused (a locked controller), objects
+    hidden for a while (a firmware that drops objects, then has them again)."""
 
-    __slots__ = ("view", "refuse_sets")
+    __slots__ = ("view", "refuse_sets", "hidden")
 
     def __init__(self, view: NtcipMibView) -> None:
         self.view = view
         self.refuse_sets: int | None = None
+        self.hidden: frozenset[tuple[int, ...]] = frozenset()
+
+    def _is_hidden(self, oid: tuple[int, ...]) -> bool:
+        return bool(self.hidden) and any(oid[:k] in self.hidden for k in range(1, len(oid) + 1))
 
     def get(self, oid: tuple[int, ...]) -> tuple[int, Value] | None:
-        return self.view.get(oid)
+        return None if self._is_hidden(oid) else self.view.get(oid)
 
     def next_oid(self, oid: tuple[int, ...]) -> tuple[int, ...] | None:
-        return self.view.next_oid(oid)
+        following = self.view.next_oid(oid)
+        while following is not None and self._is_hidden(following):
+            following = self.view.next_oid(following)
+        return following
 
     def set(self, oid: tuple[int, ...], tag: int, value: Value) -> int:
         if self.refuse_sets is not None:
@@ -80,6 +88,10 @@ class SimulatedController:
     @refuse_sets.setter
     def refuse_sets(self, status: int | None) -> None:
         self._guard.refuse_sets = status
+
+    def hide(self, *oids: tuple[int, ...]) -> None:
+        """Make these objects (or subtrees) answer noSuchName until `hide()` is called again."""
+        self._guard.hidden = frozenset(oids)
 
     def reboot(self) -> None:
         """Power-cycle: uptime restarts, startup flash, central control is lost."""

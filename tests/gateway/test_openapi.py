@@ -16,10 +16,10 @@ def test_spec_is_valid_openapi_31() -> None:
 
 
 def test_every_route_is_documented() -> None:
-    from gateway.api import devices, events, system
+    from gateway.api import devices, events, system, violations
 
     documented = set(build_spec()["paths"])
-    for table in (devices.routes, events.routes, system.routes):
+    for table in (devices.routes, events.routes, system.routes, violations.routes):
         for route in table:
             path = re.sub(r"\{(\w+)\}", r"{\1}", route.path)  # type: ignore[attr-defined]
             assert path in documented, path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,13 @@ async def test_silent_controller_goes_down_without_slowing_the_others(tmp_path: 
         await wait_for(is_down, what="silent controller down")
         body = await health(h, dead.config.id)
         assert body["reason"] == "timeout" and body["consecutive_failures"] >= 3
-        for sim in alive:
+        before = {s.config.id: h.gateway.registry.get(s.config.id).health.health.last_seen
+                  for s in alive}
+        await asyncio.sleep(1.0)
+        for sim in alive:  # the dead one does not hold the others back
             rt = h.gateway.registry.get(sim.config.id)
-            assert rt.health.status.value == "up"
-            assert rt.health.health.last_poll_latency_ms < 100
+            assert rt.health.status.value != "down"
+            assert rt.health.health.last_seen > before[sim.config.id]
         _, diag = await h.get(f"/api/v1/devices/{dead.config.id}/diagnostics")
         assert diag["errors_by_reason"]["timeout"] >= 3
         assert diag["exchanges"][0]["outcome"] == "timeout"
@@ -47,8 +51,8 @@ async def test_silent_controller_goes_down_without_slowing_the_others(tmp_path: 
         await wait_for(is_up, timeout_s=15, what="recovery")
         _, events = await h.get(f"/api/v1/events?device={dead.config.id}&type=device.")
         kinds = [e["type"] for e in events["items"]]
-        assert kinds[-2:] == ["device.down", "device.up"] or "device.down" in kinds
-        assert events["items"][-1]["data"].get("outage_s", 0) > 0
+        assert kinds[-2:] == ["device.down", "device.up"], kinds
+        assert events["items"][-1]["data"]["outage_s"] > 0
 
 
 async def test_wrong_community_malformed_and_missing_objects(tmp_path: Path) -> None:
@@ -87,7 +91,7 @@ async def test_reboot_and_clock_skew(tmp_path: Path) -> None:
             run_gateway([device_entry(sim)], tmp_path) as h:
         async def uptime_known() -> Any:
             body = await health(h, config.id)
-            return body["uptime_s"] is not None and body["uptime_s"] > 2.5 and body
+            return body["uptime_s"] is not None and body["uptime_s"] > 4 and body
 
         body = await wait_for(uptime_known, what="uptime")
         assert 40.5 <= body["clock_offset_s"] <= 43.5
@@ -99,3 +103,41 @@ async def test_reboot_and_clock_skew(tmp_path: Path) -> None:
         await wait_for(rebooted, what="reboot detected")
         _, events = await h.get(f"/api/v1/events?device={config.id}&type=device.rebooted")
         assert len(events["items"]) == 1
+
+
+async def test_objects_missing_for_a_while_then_back(tmp_path: Path) -> None:
+    config = demo_fleet()[0]
+    essentials = ((1, 3, 6, 1, 4, 1, 1206, 4, 2, 1, 3, 5, 0),
+                  (1, 3, 6, 1, 4, 1, 1206, 4, 2, 1, 3, 6, 0),
+                  (1, 3, 6, 1, 4, 1, 1206, 4, 2, 1, 4, 10, 0))
+    async with start_sims([config]) as (sim,), \
+            run_gateway([device_entry(sim)], tmp_path) as h:
+        rt = h.gateway.registry.get(config.id)
+        await wait_for(lambda: rt.health.status.value == "up", what="up")
+        sim.hide(*essentials)
+        await wait_for(lambda: rt.health.status.value == "down", what="down")
+        assert rt.health.health.reason == "protocol_error"
+        sim.hide()
+        await wait_for(lambda: rt.health.status.value == "up", what="back up after reopen")
+        status, state = await h.get(f"/api/v1/devices/{config.id}/state")
+        assert state["control"]["mode"] != "unknown"
+
+
+async def test_new_pattern_seen_after_a_database_change(tmp_path: Path) -> None:
+    config = next(c for c in demo_fleet() if 1 <= c.local_pattern <= 253)
+    async with start_sims([config]) as (sim,), \
+            run_gateway([device_entry(sim)], tmp_path) as h:
+        rt = h.gateway.registry.get(config.id)
+        await wait_for(lambda: rt.health.status.value == "up", what="up")
+        status, body = await h.command(config.id, "set_mode", {"mode": "free"})
+        assert status == 200
+        before = sim.view.get((1, 3, 6, 1, 4, 1, 1206, 4, 2, 6, 1, 1, 0))
+        sim.engine.advance(sim.clock())
+        sim.engine.update_pattern(1, offset_s=7)  # a database download changes the set id
+        after = sim.view.get((1, 3, 6, 1, 4, 1, 1206, 4, 2, 6, 1, 1, 0))
+        assert before != after
+
+        async def offset_seen() -> bool:
+            adapter = rt.adapter
+            return getattr(adapter, "_patterns", {}).get(1, (0, 0))[1] == 7
+        await wait_for(offset_seen, what="pattern table re-read")
