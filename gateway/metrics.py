@@ -76,11 +76,12 @@ def render_devices(registry: Registry) -> str:
 
 
 class GatewayMetrics:
-    __slots__ = ("devices", "registry", "poll_duration", "poll_errors", "commands", "started",
+    __slots__ = ("devices", "registry", "poll_duration", "_poll_children", "poll_errors", "commands", "started",
                  "violations", "violations_rejected", "violations_duplicate")
 
     def __init__(self, devices: Registry) -> None:
         self.devices = devices
+        self._poll_children: dict[str, Histogram] = {}
         self.registry = CollectorRegistry(auto_describe=False)
         self.poll_duration = Histogram(
             "junction_device_poll_duration_seconds", "Time for one poll of one device",
@@ -101,6 +102,12 @@ class GatewayMetrics:
             "junction_violations_duplicate", "Retried violation records already stored",
             registry=self.registry)
         self.started = time.time()
+
+    def observe_poll(self, adapter: str, seconds: float) -> None:
+        child = self._poll_children.get(adapter)
+        if child is None:
+            child = self._poll_children[adapter] = self.poll_duration.labels(adapter)
+        child.observe(seconds)
 
     def render(self) -> bytes:
         """The whole /metrics body: per-device gauges, then the library-managed metrics."""

@@ -116,7 +116,7 @@ class Gateway:
 
     def on_poll(self, rt: DeviceRuntime, outcome: PollOutcome) -> None:
         adapter = rt.config.adapter
-        self.metrics.poll_duration.labels(adapter).observe(outcome.latency_s)
+        self.metrics.observe_poll(adapter, outcome.latency_s)
         latency_ms = outcome.latency_s * 1000
         reading = outcome.reading
         now = datetime.now(UTC)

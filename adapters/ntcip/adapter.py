@@ -17,19 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from adapters.ntcip import const as C
 from adapters.ntcip import mapping
 from adapters.ntcip.snmp import Device, Values
+from adapters.ntcip.state import Layout, StateBuilder
 from gateway.model import (
     Alarm,
     AlarmSeverity,
     Command,
     CommandName,
-    ControlState,
-    CycleState,
     DeviceConfig,
     DeviceKind,
     EventType,
-    PreemptState,
-    SignalControllerState,
-    VehicleIndication,
 )
 from gateway.sdk import (
     AdapterContext,
@@ -111,13 +107,6 @@ async def _close_client(client: SnmpClient) -> None:
     await client.close()
 
 
-def _oid(text: str, where: str) -> OID:
-    try:
-        return parse_oid(text)
-    except ValueError as err:
-        raise ConfigError(f"{where}: bad OID {text!r}: {err}") from None
-
-
 class NtcipAdapter:
     info: ClassVar[AdapterInfo] = AdapterInfo(
         name="ntcip",
@@ -135,24 +124,18 @@ class NtcipAdapter:
         self._ctx = context
         self._opts = NtcipOptions.model_validate(context.options)
         self._dev: Device | None = None
-        self._phases = 8
-        self._phase_groups = 1
-        self._detectors = 0
-        self._detector_groups = 0
-        self._preempts = 0
-        self._patterns: dict[int, tuple[int, int]] = {}  # number -> (cycle s, offset s)
         self._set_id: int | None = None
         self._max_patterns = 0
         self._missing_checked = 0.0
         self._poll_oids: list[OID] = []
         self._missing: set[OID] = set()
-        self._remembered: dict[int, VehicleIndication] = {}
         self._held: int | None = None  # systemPatternControl value we hold, if any
         self._asserted_at = 0.0
-        self._vendor_oid = _oid(self._opts.vendor_pattern_oid, "vendor_pattern_oid") \
-            if self._opts.vendor_pattern_oid else None
-        self._extra = {name: _oid(text, f"extra_oids.{name}")
-                       for name, text in self._opts.extra_oids.items()}
+        self._layout = Layout(
+            vendor_oid=parse_oid(self._opts.vendor_pattern_oid)
+            if self._opts.vendor_pattern_oid else None,
+            extra={name: parse_oid(text) for name, text in self._opts.extra_oids.items()})
+        self._builder = StateBuilder(self._layout)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -176,13 +159,15 @@ class NtcipAdapter:
         if C.SYS_UPTIME in info.missing and C.MAX_PHASES in info.missing:
             raise ProtocolError("device answers SNMP but has neither sysUpTime nor maxPhases: "
                                 "not an NTCIP 1202 controller?")
-        self._phases = min(info.int(C.MAX_PHASES) or 8, 32)
-        self._phase_groups = max(1, min(info.int(C.MAX_PHASE_GROUPS) or
-                                        (self._phases + 7) // 8, 4))
-        self._detectors = min(info.int(C.MAX_DETECTORS) or 0, 64)
-        self._detector_groups = min(info.int(C.MAX_DETECTOR_GROUPS) or
-                                    (self._detectors + 7) // 8, 8)
-        self._preempts = min(info.int(C.MAX_PREEMPTS) or 0, self._opts.max_preempts)
+        phases = min(info.int(C.MAX_PHASES) or 8, 32)
+        detectors = min(info.int(C.MAX_DETECTORS) or 0, 64)
+        self._layout = Layout(
+            phases=phases,
+            phase_groups=max(1, min(info.int(C.MAX_PHASE_GROUPS) or (phases + 7) // 8, 4)),
+            detectors=detectors,
+            detector_groups=min(info.int(C.MAX_DETECTOR_GROUPS) or (detectors + 7) // 8, 8),
+            preempts=min(info.int(C.MAX_PREEMPTS) or 0, self._opts.max_preempts),
+            vendor_oid=self._layout.vendor_oid, extra=self._layout.extra)
         self._set_id = info.int(C.GLOBAL_SET_ID)
         self._max_patterns = info.int(C.MAX_PATTERNS) or 0
         await self._read_patterns(dev)
@@ -190,6 +175,7 @@ class NtcipAdapter:
         self._poll_oids = self._build_poll_oids()
         self._missing = set()
         self._missing_checked = time.monotonic()
+        self._builder = StateBuilder(self._layout)
         self._dev = dev
         software = info.text(C.MODULE_VERSION + (2,))
         hardware = info.text(C.MODULE_VERSION + (1,))
@@ -207,7 +193,7 @@ class NtcipAdapter:
             cycle = values.int(C.PATTERN_CYCLE_TIME + (n,))
             if cycle:  # a row with cycle 0 or no row is not a usable pattern
                 patterns[n] = (cycle, values.int(C.PATTERN_OFFSET_TIME + (n,)) or 0)
-        self._patterns = patterns
+        self._layout.patterns = patterns
 
     async def _read_channels(self, dev: Device) -> None:
         """Flash colours from the channel table, so a poll that catches a flashing lamp dark
@@ -221,21 +207,22 @@ class NtcipAdapter:
             return {c: v for c in range(1, min(count, 32) + 1)
                     if (v := values.int(col + (c,))) is not None}
 
-        self._remembered = mapping.flash_colours(*(column(col) for col in columns))
+        self._layout.flash_colours = mapping.flash_colours(*(column(col) for col in columns))
 
     def _build_poll_oids(self) -> list[OID]:
+        lay = self._layout
         oids = [C.SYS_UPTIME, C.GLOBAL_TIME, C.GLOBAL_SET_ID, C.UNIT_CONTROL_STATUS,
                 C.UNIT_FLASH_STATUS, C.UNIT_ALARM_STATUS_1, C.UNIT_ALARM_STATUS_2,
                 C.SHORT_ALARM_STATUS, C.COORD_PATTERN_STATUS, C.LOCAL_FREE_STATUS,
                 C.COORD_CYCLE_STATUS, C.COORD_SYNC_STATUS, C.SYSTEM_PATTERN_CONTROL]
         for col in C.PHASE_STATUS_COLUMNS.values():
-            oids.extend(C.PHASE_STATUS + (col, g) for g in range(1, self._phase_groups + 1))
-        for g in range(1, self._detector_groups + 1):
+            oids.extend(C.PHASE_STATUS + (col, g) for g in range(1, lay.phase_groups + 1))
+        for g in range(1, lay.detector_groups + 1):
             oids += [C.DETECTOR_ACTIVE + (g,), C.DETECTOR_ALARMS + (g,)]
-        oids.extend(C.PREEMPT_STATE + (n,) for n in range(1, self._preempts + 1))
-        if self._vendor_oid:
-            oids.append(self._vendor_oid)
-        oids.extend(self._extra.values())
+        oids.extend(C.PREEMPT_STATE + (n,) for n in range(1, lay.preempts + 1))
+        if lay.vendor_oid:
+            oids.append(lay.vendor_oid)
+        oids.extend(lay.extra.values())
         return oids
 
     async def close(self) -> None:
@@ -265,62 +252,17 @@ class NtcipAdapter:
         self._set_id = set_id
         device_clock = values.int(C.GLOBAL_TIME)
         device_time = datetime.fromtimestamp(device_clock, UTC) if device_clock else None
-        state = self._state(values, received)
+        state = self._builder.build(values, received, self._held)
         state.device_time = device_time
         lost = await self._maintain_control(values)
         if lost:
-            state.alarms.append(Alarm(code="central_control_lost", severity=AlarmSeverity.MAJOR,
-                                      text=lost))
+            state.alarms = [*state.alarms, Alarm(code="central_control_lost",
+                                                 severity=AlarmSeverity.MAJOR, text=lost)]
         uptime = values.int(C.SYS_UPTIME)
         problems = tuple(sorted(_name(o) for o in self._missing if _is_required(o)))
         return Reading(state=state, uptime_s=uptime / 100 if uptime is not None else None,
                        device_time=device_time,
                        problems=problems)
-
-    def _group_mask(self, values: Values, base: OID, groups: int) -> int:
-        return mapping.merge_groups([values.int(base + (g,)) or 0 for g in range(1, groups + 1)])
-
-    def _state(self, v: Values, received: datetime) -> SignalControllerState:
-        ucs, ufs = v.int(C.UNIT_CONTROL_STATUS), v.int(C.UNIT_FLASH_STATUS)
-        cps, lfs = v.int(C.COORD_PATTERN_STATUS), v.int(C.LOCAL_FREE_STATUS)
-        spc = v.int(C.SYSTEM_PATTERN_CONTROL)
-        mode, source, pattern, reason = mapping.control_mode(ucs, ufs, cps, lfs)
-        native: dict[str, int | str] = {}
-        for key, value in (("unitControlStatus", ucs), ("unitFlashStatus", ufs),
-                           ("coordPatternStatus", cps), ("localFreeStatus", lfs),
-                           ("systemPatternControl", spc)):
-            if value is not None:
-                native[key] = value
-        if self._vendor_oid and v.int(self._vendor_oid) is not None:
-            native["vendorPattern"] = v.int(self._vendor_oid)  # type: ignore[assignment]
-        for name, oid in self._extra.items():
-            extra = v.int(oid)
-            if extra is not None:
-                native[name] = extra
-        held = self._held is not None and ucs == 2 and spc == self._held
-        control = ControlState(mode=mode, source=source, pattern=pattern, reason=reason,
-                               central_hold=held, native=native)
-        masks = {name: self._group_mask(v, C.PHASE_STATUS + (col,), self._phase_groups)
-                 for name, col in C.PHASE_STATUS_COLUMNS.items()}
-        flashing = mode.value == "flash"
-        cycle = CycleState()
-        if pattern is not None and pattern in self._patterns:
-            length, offset = self._patterns[pattern]
-            timer = v.int(C.COORD_CYCLE_STATUS)
-            position = (length - timer) % length if timer is not None and length else None
-            cycle = CycleState(length_s=length, position_s=position, offset_s=offset)
-        return SignalControllerState(
-            received_at=received, control=control, cycle=cycle,
-            phases=mapping.phases(self._phases, masks, flashing, self._remembered),
-            detectors=mapping.detectors(
-                self._detectors, self._group_mask(v, C.DETECTOR_ACTIVE, self._detector_groups),
-                self._group_mask(v, C.DETECTOR_ALARMS, self._detector_groups)),
-            alarms=mapping.alarms(v.int(C.SHORT_ALARM_STATUS), v.int(C.UNIT_ALARM_STATUS_1),
-                                  v.int(C.UNIT_ALARM_STATUS_2)),
-            preemption=[PreemptState(number=n, active=(s or 0) >= 4,
-                                     state=mapping.PREEMPT_STATES.get(s or 0, "unknown"))
-                        for n in range(1, self._preempts + 1)
-                        if (s := v.int(C.PREEMPT_STATE + (n,))) is not None])
 
     async def _maintain_control(self, v: Values) -> str | None:
         """Re-assert the held command before the backup timer can expire. If the controller
@@ -354,11 +296,12 @@ class NtcipAdapter:
             raise CommandRejected("controller not reachable yet (never polled successfully)")
         if command.name == CommandName.SET_PATTERN:
             pattern = int(command.args["pattern"])
-            if pattern not in self._patterns:
-                known = ", ".join(map(str, sorted(self._patterns))) or "none"
+            patterns = self._layout.patterns
+            if pattern not in patterns:
+                known = ", ".join(map(str, sorted(patterns))) or "none"
                 raise InvalidArguments(f"pattern {pattern} is not configured in the controller "
                                        f"(configured: {known})",
-                                       detail={"configured_patterns": sorted(self._patterns)})
+                                       detail={"configured_patterns": sorted(patterns)})
             return await self._call(pattern)
         if command.name == CommandName.SET_MODE:
             mode = command.args["mode"]

@@ -30,8 +30,9 @@ def signal_events(device: str, old: SignalControllerState | None,
         return []
     t = new.received_at
     out: list[Event] = []
-    old_phases = {p.number: p for p in old.phases}
-    for phase in new.phases:
+    # Adapters reuse unchanged parts between polls, so identity is the common, cheap answer.
+    old_phases = {p.number: p for p in old.phases} if old.phases is not new.phases else {}
+    for phase in new.phases if old_phases else ():
         before = old_phases.get(phase.number)
         if before is None:
             continue
@@ -57,8 +58,9 @@ def signal_events(device: str, old: SignalControllerState | None,
         out.append(Event(type=EventType.SIGNAL_PATTERN_CHANGED, device=device, time=t,
                          hires_code=HIRES_CODES["pattern_change"],
                          data={"from": oc.pattern, "to": nc.pattern}))
-    old_alarms = {a.code: a for a in old.alarms}
-    new_alarms = {a.code: a for a in new.alarms}
+    same_alarms = old.alarms is new.alarms
+    old_alarms = {} if same_alarms else {a.code: a for a in old.alarms}
+    new_alarms = {} if same_alarms else {a.code: a for a in new.alarms}
     for code, alarm in new_alarms.items():
         if code not in old_alarms:
             out.append(Event(type=EventType.SIGNAL_ALARM, device=device, time=t,
@@ -68,6 +70,8 @@ def signal_events(device: str, old: SignalControllerState | None,
         if code not in new_alarms:
             out.append(Event(type=EventType.SIGNAL_ALARM_CLEARED, device=device, time=t,
                              data=alarm.model_dump(mode="json")))
+    if old.detectors is new.detectors:
+        return out
     old_faults = {d.number for d in old.detectors if d.fault}
     for det in new.detectors:
         if det.fault and det.number not in old_faults:

@@ -139,5 +139,5 @@ async def test_new_pattern_seen_after_a_database_change(tmp_path: Path) -> None:
 
         async def offset_seen() -> bool:
             adapter = rt.adapter
-            return getattr(adapter, "_patterns", {}).get(1, (0, 0))[1] == 7
+            return adapter._layout.patterns.get(1, (0, 0))[1] == 7  # type: ignore[attr-defined]
         await wait_for(offset_seen, what="pattern table re-read")
