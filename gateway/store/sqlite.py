@@ -1,8 +1,10 @@
-"""SQLite (WAL) store: events in batches, the command audit log durably, one writer thread.
+"""SQLite (WAL) store: events in batches, the audit log and violation records durably.
 
-sqlite3 is synchronous, so every call runs on one dedicated worker thread (one connection,
-no lock contention) and the event loop never blocks. Events are written in batches every
-`flush_interval_s`; audit entries are written and committed before the API answers.
+sqlite3 is synchronous, so every call runs on one dedicated worker thread and the event loop
+never blocks. Two connections with different promises: events are written in batches every
+`flush_interval_s` with synchronous=NORMAL (safe against a process crash; a power cut may lose
+the last batch), while audit entries and violation records go through a synchronous=FULL
+connection and are on disk before the API or the device is answered.
 """
 
 from __future__ import annotations
@@ -63,13 +65,14 @@ CREATE INDEX IF NOT EXISTS violations_plate ON violations (plate, time);
 
 
 class SqliteStore:
-    __slots__ = ("_path", "_conn", "_executor", "_pending", "_flusher", "_retention",
+    __slots__ = ("_path", "_conn", "_durable", "_executor", "_pending", "_flusher", "_retention",
                  "_flush_interval_s", "_writes")
 
     def __init__(self, path: str | Path, *, retention: int = 1_000_000,
                  flush_interval_s: float = 0.25) -> None:
         self._path = str(path)
         self._conn: sqlite3.Connection | None = None
+        self._durable: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="junction-store")
         self._pending: list[Event] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -77,24 +80,25 @@ class SqliteStore:
         self._flush_interval_s = flush_interval_s
         self._writes = 0
 
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        if self._conn is None:
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
+        conn = self._durable if durable else self._conn
+        if conn is None:
             raise RuntimeError("SqliteStore.open() must be awaited before use")
-        conn = self._conn
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, conn)
 
     async def open(self) -> None:
-        def connect() -> sqlite3.Connection:
+        def connect(synchronous: str) -> sqlite3.Connection:
             if self._path != ":memory:":
                 Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self._path, check_same_thread=False)
+            conn = sqlite3.connect(self._path, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")  # a record acknowledged is on disk
+            conn.execute(f"PRAGMA synchronous={synchronous}")
             conn.executescript(SCHEMA)
             return conn
 
         loop = asyncio.get_running_loop()
-        self._conn = await loop.run_in_executor(self._executor, connect)
+        self._conn = await loop.run_in_executor(self._executor, connect, "NORMAL")
+        self._durable = await loop.run_in_executor(self._executor, connect, "FULL")
         self._flusher = asyncio.create_task(self._flush_loop(), name="junction-store-flush")
 
     async def close(self) -> None:
@@ -106,7 +110,8 @@ class SqliteStore:
         if self._conn is not None:
             await self.flush()
             await self._run(lambda c: c.close())
-            self._conn = None
+            await self._run(lambda c: c.close(), durable=True)
+            self._conn = self._durable = None
         self._executor.shutdown(wait=True)
 
     def enqueue_event(self, event: Event) -> None:
@@ -175,7 +180,7 @@ class SqliteStore:
                                    "outcome, message, detail) VALUES (?,?,?,?,?,?,?,?)", row)
                 return int(cur.lastrowid or 0)
 
-        return await self._run(write)
+        return await self._run(write, durable=True)
 
     async def audit(self, *, device: str | None = None, after_id: int = 0,
                     limit: int = 100) -> list[CommandOutcome]:
@@ -207,7 +212,7 @@ class SqliteStore:
                     row)
                 return cur.rowcount == 1
 
-        return await self._run(write)
+        return await self._run(write, durable=True)
 
     async def violation(self, record_id: str) -> ViolationRecord | None:
         row = await self._run(lambda c: c.execute(
