@@ -252,8 +252,7 @@ class NtcipAdapter:
         self._set_id = set_id
         device_clock = values.int(C.GLOBAL_TIME)
         device_time = datetime.fromtimestamp(device_clock, UTC) if device_clock else None
-        state = self._builder.build(values, received, self._held)
-        state.device_time = device_time
+        state = self._builder.build(values, received, self._held, device_time)
         lost = await self._maintain_control(values)
         if lost:
             state.alarms = [*state.alarms, Alarm(code="central_control_lost",

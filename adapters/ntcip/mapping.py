@@ -8,6 +8,7 @@ coordPatternStatus as reference §6.2 proposes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from gateway.model import (
     Alarm,
@@ -134,18 +135,32 @@ def phases(count: int, masks: Mapping[str, int], flashing: bool,
                                      remembered.get(n))
         if flashing:
             remembered[n] = vehicle
-        out.append(PhaseState(
-            number=n, vehicle=vehicle,
-            pedestrian=ped_indication(bit(masks["walks"], n), bit(masks["ped_clears"], n),
-                                      bit(masks["dont_walks"], n)),
-            vehicle_call=bit(masks["veh_calls"], n), ped_call=bit(masks["ped_calls"], n),
-            is_next=bit(masks["phase_nexts"], n), is_on=bit(masks["phase_ons"], n)))
+        out.append(_phase(
+            n, vehicle,
+            ped_indication(bit(masks["walks"], n), bit(masks["ped_clears"], n),
+                           bit(masks["dont_walks"], n)),
+            bit(masks["veh_calls"], n), bit(masks["ped_calls"], n),
+            bit(masks["phase_nexts"], n), bit(masks["phase_ons"], n)))
     return out
 
 
+# Interned, never-mutated state parts: a phase or detector has only a few dozen possible
+# values, so polls share objects instead of validating new ones each time.
+@lru_cache(maxsize=65536)
+def _phase(number: int, vehicle: VehicleIndication, pedestrian: PedIndication,
+           vehicle_call: bool, ped_call: bool, is_next: bool, is_on: bool) -> PhaseState:
+    return PhaseState(number=number, vehicle=vehicle, pedestrian=pedestrian,
+                      vehicle_call=vehicle_call, ped_call=ped_call, is_next=is_next,
+                      is_on=is_on)
+
+
+@lru_cache(maxsize=4096)
+def _detector(number: int, active: bool, fault: bool) -> DetectorState:
+    return DetectorState(number=number, active=active, fault=fault)
+
+
 def detectors(count: int, active: int, faults: int) -> list[DetectorState]:
-    return [DetectorState(number=n, active=bit(active, n), fault=bit(faults, n))
-            for n in range(1, count + 1)]
+    return [_detector(n, bit(active, n), bit(faults, n)) for n in range(1, count + 1)]
 
 
 # (object, bit) -> (code, severity, text); reference §1.6. Status bits (CoordActive, Local
@@ -173,7 +188,9 @@ _ALARM_BITS: dict[tuple[str, int], tuple[str, AlarmSeverity, str]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def alarms(short: int | None, unit1: int | None, unit2: int | None) -> list[Alarm]:
+    """Shared between polls and devices (cached): callers must not mutate the list."""
     values = {"short": short or 0, "unit1": unit1 or 0, "unit2": unit2 or 0}
     return [Alarm(code=code, severity=severity, text=text)
             for (obj, b), (code, severity, text) in _ALARM_BITS.items()

@@ -26,13 +26,11 @@ class Values:
     """What one logical read returned: values by OID, plus the OIDs the device lacks."""
 
     by_oid: dict[OID, tuple[int, Value]] = field(default_factory=dict)
+    ints: dict[OID, int] = field(default_factory=dict)  # the integer-valued subset
     missing: set[OID] = field(default_factory=set)
 
     def int(self, oid: OID) -> int | None:
-        item = self.by_oid.get(oid)
-        if item is None or not isinstance(item[1], int) or item[0] == Tag.NULL:
-            return None
-        return item[1]
+        return self.ints.get(oid)
 
     def text(self, oid: OID) -> str | None:
         item = self.by_oid.get(oid)
@@ -107,6 +105,8 @@ class Device:
                     out.missing.add(vb.oid)
                 else:
                     out.by_oid[vb.oid] = (vb.tag, vb.value)
+                    if type(vb.value) is int:
+                        out.ints[vb.oid] = vb.value
             del pending[: len(batch)]
         return out
 

@@ -57,9 +57,13 @@ class StateBuilder:
         self._parts: _Parts | None = None
 
     def _mask(self, v: Values, base: OID, groups: int) -> int:
-        return mapping.merge_groups([v.int(base + (g,)) or 0 for g in range(1, groups + 1)])
+        if groups == 1:
+            return (v.ints.get(base + (1,)) or 0) & 0xFF
+        return mapping.merge_groups([v.ints.get(base + (g,)) or 0
+                                     for g in range(1, groups + 1)])
 
-    def build(self, v: Values, received: datetime, held: int | None) -> SignalControllerState:
+    def build(self, v: Values, received: datetime, held: int | None,
+              device_time: datetime | None = None) -> SignalControllerState:
         lay = self.layout
         ucs, ufs = v.int(C.UNIT_CONTROL_STATUS), v.int(C.UNIT_FLASH_STATUS)
         cps, lfs = v.int(C.COORD_PATTERN_STATUS), v.int(C.LOCAL_FREE_STATUS)
@@ -88,7 +92,7 @@ class StateBuilder:
             cycle = CycleState.model_construct(length_s=float(length), position_s=position,
                                                offset_s=float(offset))
         return SignalControllerState.model_construct(
-            kind="signal_controller", device_time=None, received_at=received,
+            kind="signal_controller", device_time=device_time, received_at=received,
             clock_offset_s=None, control=control, cycle=cycle, phases=phases, stage=None,
             detectors=detectors, alarms=alarms, preemption=preemption)
 
