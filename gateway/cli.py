@@ -10,6 +10,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from gateway.adapters import AdapterCatalog
+from gateway.northbound.config import NorthboundHandle
 from gateway.config import load_config
 from gateway.sdk.errors import JunctionError
 from gateway.yamlsource import YamlFileError
@@ -33,10 +34,15 @@ def _run(main: Coroutine[Any, Any, None]) -> int:
     return 0
 
 
+def _addr(address: tuple[str, int]) -> str:
+    return f"{address[0]}:{address[1]}"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.demo import run_demo
 
-    return _run(run_demo(args.port, args.operator_token, args.store))
+    return _run(run_demo(args.port, args.operator_token, args.store,
+                         ntcip_port=args.ntcip_port, gat1049_port=args.gat1049_port))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -53,9 +59,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gateway = Gateway(loaded, catalog)
     api = loaded.config.api
 
-    def ready(port: int) -> None:
+    def ready(port: int, northbound: NorthboundHandle) -> None:
         print(f"Junction serving {len(loaded.config.devices)} devices at "
               f"http://{api.host}:{port}", flush=True)
+        if northbound.ntcip_address:
+            print(f"  NTCIP 1202 agent (SNMP/UDP) at {_addr(northbound.ntcip_address)}")
+        if northbound.gat1049_address:
+            print(f"  GA/T 1049 server (TCP) at {_addr(northbound.gat1049_address)}",
+                  flush=True)
 
     return _run(serve_until_signal(gateway, api.host, api.port, on_ready=ready))
 
@@ -128,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--operator-token", default=None)
     demo.add_argument("--store", default=None, help="SQLite path (default: a temp dir)")
+    demo.add_argument("--ntcip-port", type=int, default=1161,
+                      help="northbound NTCIP 1202 agent (UDP); community public@<device-id>")
+    demo.add_argument("--gat1049-port", type=int, default=9009,
+                      help="northbound GA/T 1049 server (TCP)")
     demo.set_defaults(fn=cmd_demo)
     serve = sub.add_parser("serve", help="run against a config of real devices")
     serve.add_argument("--config", required=True)

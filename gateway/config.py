@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from gateway.adapters import AdapterCatalog
 from gateway.model import DeviceConfig
+from gateway.northbound.config import NorthboundConfig
 from gateway.profiles import ProfileLibrary
 from gateway.sdk.profile import Profile
 from gateway.yamlsource import Located, SourceError, YamlFileError, load_yaml, validation_messages
@@ -80,6 +81,7 @@ class GatewayConfig(_Strict):
     auth: AuthConfig = AuthConfig()
     store: StoreConfig = StoreConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    northbound: NorthboundConfig = NorthboundConfig()
     profile_dirs: list[str] = Field(default_factory=list)
     devices: list[DeviceConfig] = Field(default_factory=list)
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from gateway.adapters import AdapterCatalog
 from gateway.config import validate_config
+from gateway.northbound.config import NorthboundHandle
 from gateway.runner import serve_until_signal
 from gateway.service import Gateway
 from gateway.yamlsource import Located
@@ -49,7 +50,8 @@ async def start_fleets(stack: AsyncExitStack) -> list[dict[str, Any]]:
 
 
 async def run_demo(port: int, token: str | None, store: str | None, host: str = "127.0.0.1",
-                   stop: asyncio.Event | None = None) -> None:
+                   stop: asyncio.Event | None = None, *, ntcip_port: int = 1161,
+                   gat1049_port: int = 9009) -> None:
     token = token or secrets.token_urlsafe(24)
     store_path = store or str(Path(tempfile.mkdtemp(prefix="junction-demo-")) / "junction.db")
     async with AsyncExitStack() as stack:
@@ -57,12 +59,20 @@ async def run_demo(port: int, token: str | None, store: str | None, host: str = 
         raw = {"api": {"host": host, "port": port}, "auth": {
             "anonymous_read": True,
             "tokens": [{"name": "demo-operator", "token": token, "role": "operator"}]},
-            "store": {"path": store_path}, "devices": devices}
+            "store": {"path": store_path}, "devices": devices,
+            "northbound": {
+                "ntcip": {"enabled": True, "host": host, "port": ntcip_port,
+                          "read_community": "public",
+                          "write_communities": [{"community": f"write-{token[:12]}",
+                                                 "actor": "demo-operator"}]},
+                "gat1049": {"enabled": True, "host": host, "port": gat1049_port,
+                            "users": [{"username": "demo", "password": token,
+                                       "role": "operator"}]}}}
         catalog = AdapterCatalog.discover()
         loaded = validate_config(Located(raw, {}, "<demo config>"), catalog, Path.cwd())
         gateway = Gateway(loaded, catalog)
 
-        def ready(bound: int) -> None:
+        def ready(bound: int, northbound: NorthboundHandle) -> None:
             base = f"http://{host}:{bound}"
             print(f"Junction demo: {len(devices)} simulated devices, gateway at {base}")
             print(f"  devices   {base}/api/v1/devices")
@@ -71,6 +81,15 @@ async def run_demo(port: int, token: str | None, store: str | None, host: str = 
             print(f"  events    {base}/api/v1/events/stream")
             print(f"  metrics   {base}/metrics")
             print(f"  openapi   {base}/openapi.json")
+            if northbound.ntcip_address:
+                nport = northbound.ntcip_address[1]
+                first = devices[0]["id"] if devices else "ID"
+                print(f"  NTCIP     snmpwalk -v2c -c public@{first} {host}:{nport} "
+                      "1.3.6.1.4.1.1206.4.2.1   (SET community: write-<first 12 characters "
+                      "of the token>@<device-id>)")
+            if northbound.gat1049_address:
+                print(f"  GA/T 1049 tcp://{host}:{northbound.gat1049_address[1]} "
+                      "(user demo, password = the operator token)")
             print(f"  operator token: {token}")
             print(f"  example:  curl -X POST -H 'Authorization: Bearer {token}' "
                   f"-H 'Content-Type: application/json' -d '{{\"command\":\"set_pattern\","

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,10 +49,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
+    ntcip_port = free_udp_port()
     proc = subprocess.Popen([*JUNCTION, "demo", "--port", str(port), "--operator-token",
-                             "demo-token-0123456789", "--store", str(tmp_path / "d.db")],
+                             "demo-token-0123456789", "--store", str(tmp_path / "d.db"),
+                             "--ntcip-port", str(ntcip_port), "--gat1049-port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -72,6 +81,13 @@ def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path) -> None:
             time.sleep(0.3)
         assert len(items) >= 4
         assert all(i["health"]["status"] == "up" for i in items)  # type: ignore[index]
+        assert "GA/T 1049 tcp://127.0.0.1:" in banner
+        if shutil.which("snmpget"):  # the contract: any controller is an NTCIP device
+            first = items[0]["id"]
+            out = subprocess.run(["snmpget", "-v2c", "-c", f"public@{first}", "-Oqv",
+                                  f"127.0.0.1:{ntcip_port}", "1.3.6.1.4.1.1206.4.2.1.3.5.0"],
+                                 capture_output=True, text=True, timeout=20, check=False)
+            assert out.returncode == 0 and out.stdout.strip().isdigit(), out
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
         assert "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
