@@ -10,8 +10,8 @@ from collections.abc import Coroutine
 from typing import Any
 
 from gateway.adapters import AdapterCatalog
-from gateway.northbound.config import NorthboundHandle
 from gateway.config import load_config
+from gateway.northbound.config import NorthboundHandle
 from gateway.sdk.errors import JunctionError
 from gateway.yamlsource import YamlFileError
 

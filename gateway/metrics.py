@@ -7,8 +7,6 @@ ordinary Histogram/Counter objects updated by the poll sink. Names are the exter
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from gateway.model import HealthStatus
@@ -76,8 +74,8 @@ def render_devices(registry: Registry) -> str:
 
 
 class GatewayMetrics:
-    __slots__ = ("devices", "registry", "poll_duration", "_poll_children", "poll_errors", "commands", "started",
-                 "violations", "violations_rejected", "violations_duplicate")
+    __slots__ = ("devices", "registry", "poll_duration", "_poll_children", "poll_errors",
+                 "commands", "violations", "violations_rejected", "violations_duplicate")
 
     def __init__(self, devices: Registry) -> None:
         self.devices = devices
@@ -101,7 +99,6 @@ class GatewayMetrics:
         self.violations_duplicate = Counter(
             "junction_violations_duplicate", "Retried violation records already stored",
             registry=self.registry)
-        self.started = time.time()
 
     def observe_poll(self, adapter: str, seconds: float) -> None:
         child = self._poll_children.get(adapter)
