@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from gateway.adapters import AdapterCatalog
 from gateway.model import DeviceConfig
+from gateway.model.device import StrictModel
 from gateway.northbound.config import NorthboundConfig
 from gateway.profiles import ProfileLibrary
 from gateway.sdk.profile import Profile
@@ -25,16 +26,12 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ApiConfig(_Strict):
+class ApiConfig(StrictModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 
 
-class TokenConfig(_Strict):
+class TokenConfig(StrictModel):
     """A bearer token: `token` inline (tests, demo) or `token_env` (production)."""
 
     name: str = Field(min_length=1, description="who holds it; recorded in the audit log")
@@ -59,24 +56,24 @@ class TokenConfig(_Strict):
         return self
 
 
-class AuthConfig(_Strict):
+class AuthConfig(StrictModel):
     anonymous_read: bool = False
     tokens: list[TokenConfig] = Field(default_factory=list)
 
 
-class StoreConfig(_Strict):
+class StoreConfig(StrictModel):
     path: str = "junction.db"
     event_retention: int = Field(default=1_000_000, ge=1000, description="events kept")
     evidence_dir: str | None = Field(default=None, description="default: <path>.evidence/")
     max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
 
 
-class SchedulerConfig(_Strict):
+class SchedulerConfig(StrictModel):
     max_concurrency: int = Field(default=1000, ge=1, le=100_000)
     max_backoff_s: float = Field(default=60.0, ge=1, le=3600)
 
 
-class GatewayConfig(_Strict):
+class GatewayConfig(StrictModel):
     api: ApiConfig = ApiConfig()
     auth: AuthConfig = AuthConfig()
     store: StoreConfig = StoreConfig()

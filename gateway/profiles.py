@@ -8,6 +8,7 @@ editors.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from gateway.yamlsource import SourceError, YamlFileError, load_yaml, validation
 
 __all__ = ["BUILTIN_PROFILE_DIR", "ProfileLibrary", "load_profile", "profile_id_for",
            "profile_schema"]
+
+_PROFILE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}/[a-z0-9][a-z0-9_.-]{0,62}$")
 
 # The repository's profiles/ folder (an editable install keeps it beside the package).
 BUILTIN_PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
@@ -91,8 +94,10 @@ class ProfileLibrary:
     def get(self, profile_id: str) -> Profile:
         if profile_id in self._cache:
             return self._cache[profile_id]
-        if ".." in profile_id.split("/") or profile_id.startswith("/"):
-            raise YamlFileError([SourceError(profile_id, None, None, "", "invalid profile id")])
+        if not _PROFILE_ID.match(profile_id):
+            raise YamlFileError([SourceError(profile_id, None, None, "",
+                                             "invalid profile id: use <adapter>/<name>, "
+                                             "lowercase letters, digits, '-' and '_'")])
         for directory in self._dirs:
             path = directory / f"{profile_id}.yaml"
             if path.is_file():

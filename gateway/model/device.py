@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-__all__ = ["DeviceKind", "Endpoint", "Credentials", "PollSettings", "Site", "DeviceConfig"]
+__all__ = [
+    "StrictModel", "DeviceKind", "Endpoint", "Credentials", "PollSettings", "Site", "DeviceConfig",
+]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -24,16 +26,18 @@ class DeviceKind(StrEnum):
     ENFORCEMENT_CAMERA = "enforcement_camera"
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Configuration shapes: unknown keys are errors (typos surface), values never change."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Endpoint(_Strict):
+class Endpoint(StrictModel):
     host: str = Field(min_length=1, max_length=253)
     port: int | None = Field(default=None, ge=1, le=65535, description="None: the profile's port")
 
 
-class Credentials(_Strict):
+class Credentials(StrictModel):
     """Reference to a secret. `password_env` names an environment variable read at load time."""
 
     username: str | None = None
@@ -46,8 +50,9 @@ class Credentials(_Strict):
             raise ValueError("give either password or password_env, not both")
         if self.password_env is not None:
             value = os.environ.get(self.password_env)
-            if value is None:
-                raise ValueError(f"environment variable {self.password_env} is not set")
+            if not value:
+                raise ValueError(f"environment variable {self.password_env} is not set "
+                                 "or empty")
             object.__setattr__(self, "password", SecretStr(value))
         return self
 
@@ -55,7 +60,7 @@ class Credentials(_Strict):
         return self.password.get_secret_value() if self.password is not None else None
 
 
-class PollSettings(_Strict):
+class PollSettings(StrictModel):
     interval_s: float = Field(default=1.0, gt=0.05, le=3600)
     timeout_s: float = Field(default=0.8, gt=0.01, le=60)
     failures_to_down: int = Field(default=3, ge=1, le=100, description="consecutive failures")
@@ -68,14 +73,14 @@ class PollSettings(_Strict):
         return self
 
 
-class Site(_Strict):
+class Site(StrictModel):
     intersection_id: str | None = None
     name: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
-class DeviceConfig(_Strict):
+class DeviceConfig(StrictModel):
     id: str
     name: str | None = None
     kind: DeviceKind

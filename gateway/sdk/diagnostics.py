@@ -48,7 +48,13 @@ class Diagnostics:
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "exchanges": [asdict(e) for e in reversed(self._exchanges)],
+            "exchanges": [_view(e) for e in reversed(self._exchanges)],
             "errors_by_reason": dict(self.errors_by_reason),
-            "last_error": asdict(self.last_error) if self.last_error else None,
+            "last_error": _view(self.last_error) if self.last_error else None,
         }
+
+
+def _view(entry: Exchange) -> dict[str, Any]:
+    view = asdict(entry)
+    view["time"] = entry.time.isoformat()
+    return view
