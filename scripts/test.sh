@@ -8,6 +8,7 @@ need=()
 command -v snmpget >/dev/null 2>&1 || need+=(snmp)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v mbpoll >/dev/null 2>&1 || need+=(mbpoll)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if ((${#need[@]})); then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"

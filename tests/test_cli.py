@@ -83,7 +83,7 @@ def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert all(i["health"]["status"] == "up" for i in items)  # type: ignore[index]
         assert "GA/T 1049 tcp://127.0.0.1:" in banner
         if shutil.which("snmpget"):  # the contract: any controller is an NTCIP device
-            first = items[0]["id"]
+            first = next(i["id"] for i in items if i["kind"] == "signal_controller")
             out = subprocess.run(["snmpget", "-v2c", "-c", f"public@{first}", "-Oqv",
                                   f"127.0.0.1:{ntcip_port}", "1.3.6.1.4.1.1206.4.2.1.3.5.0"],
                                  capture_output=True, text=True, timeout=20, check=False)

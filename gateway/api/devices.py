@@ -61,14 +61,14 @@ async def get_state(request: web.Request) -> web.Response:
 async def get_health(request: web.Request) -> web.Response:
     request.app[AUTH].require_read(request)
     rt = request.app[GATEWAY].registry.get(request.match_info["id"])
-    return web.json_response(rt.health.health.model_dump(mode="json"))
+    return web.json_response(rt.health.view().model_dump(mode="json"))
 
 
 @routes.get("/api/v1/devices/{id}/diagnostics")
 async def get_diagnostics(request: web.Request) -> web.Response:
     request.app[AUTH].require_read(request)
     rt = request.app[GATEWAY].registry.get(request.match_info["id"])
-    body = {"device": rt.id, "health": rt.health.health.model_dump(mode="json"),
+    body = {"device": rt.id, "health": rt.health.view().model_dump(mode="json"),
             **rt.diagnostics.snapshot()}
     return web.json_response(body, dumps=lambda o: json.dumps(o, default=str))
 
@@ -108,7 +108,7 @@ async def probe(request: web.Request) -> web.Response:
     return web.json_response({"device": rt.id, "outcome": outcome.reason,
                               "message": outcome.message,
                               "latency_ms": round(outcome.latency_s * 1000, 3),
-                              "health": rt.health.health.model_dump(mode="json")})
+                              "health": rt.health.view().model_dump(mode="json")})
 
 
 @routes.post("/api/v1/devices/{id}/commands")

@@ -31,7 +31,7 @@ def device_view(rt: DeviceRuntime) -> dict[str, Any]:
                      "serial": ident.serial},
         "capabilities": sorted(rt.info.capabilities),
         "commands": sorted(rt.info.commands),
-        "health": rt.health.health.model_dump(mode="json"),
+        "health": rt.health.view().model_dump(mode="json"),
     }
 
 

@@ -10,15 +10,34 @@ device-reported uptime going backwards, or less than it must be after an outage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from gateway.model import EventType, Health, HealthStatus
 
-__all__ = ["Transition", "HealthMachine", "UPTIME_WRAP_S"]
+__all__ = ["HealthRecord", "Transition", "HealthMachine", "UPTIME_WRAP_S"]
 
 # sysUpTime is TimeTicks (hundredths, 32 bits): it wraps after ~497 days.
 UPTIME_WRAP_S = 2**32 / 100
+
+
+@dataclass(slots=True)
+class HealthRecord:
+    """The live health of one device. A plain slotted record, written on every poll (a
+    pydantic model costs ~1 us per attribute write there); `HealthMachine.view()` gives the
+    API's `Health` model."""
+
+    status: HealthStatus = HealthStatus.UNKNOWN
+    reason: str = "ok"
+    level: str | None = None
+    message: str | None = None
+    last_seen: datetime | None = None
+    last_change: datetime | None = None
+    consecutive_failures: int = 0
+    uptime_s: float | None = None
+    reboots_detected: int = 0
+    clock_offset_s: float | None = None
+    last_poll_latency_ms: float | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -32,7 +51,7 @@ class HealthMachine:
                  "_down_since", "_uptime_at")
 
     def __init__(self, *, failures_to_down: int, successes_to_up: int) -> None:
-        self.health = Health()
+        self.health = HealthRecord()
         self._failures_to_down = failures_to_down
         self._successes_to_up = successes_to_up
         self._successes = 0
@@ -42,6 +61,10 @@ class HealthMachine:
     @property
     def status(self) -> HealthStatus:
         return self.health.status
+
+    def view(self) -> Health:
+        """The API/JSON shape of the current health."""
+        return Health.model_validate(asdict(self.health))
 
     def _move(self, status: HealthStatus, reason: str, message: str | None,
               now: datetime) -> list[Transition]:

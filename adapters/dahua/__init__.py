@@ -1,0 +1,1 @@
+"""Dahua (and Amcrest, Lorex) cameras over the HTTP CGI API (digest auth, event stream)."""

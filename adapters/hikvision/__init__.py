@@ -1,0 +1,1 @@
+"""Hikvision cameras over ISAPI (HTTP + XML, digest auth, alert stream)."""
