@@ -207,7 +207,9 @@ class NtcipAdapter:
             return {c: v for c in range(1, min(count, 32) + 1)
                     if (v := values.int(col + (c,))) is not None}
 
-        self._layout.flash_colours = mapping.flash_colours(*(column(col) for col in columns))
+        sources, types, flash = (column(col) for col in columns)
+        self._layout.flash_colours = mapping.flash_colours(sources, types, flash)
+        self._layout.ped_phases = mapping.ped_phases(sources, types)
 
     def _build_poll_oids(self) -> list[OID]:
         lay = self._layout

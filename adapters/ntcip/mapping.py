@@ -24,7 +24,7 @@ from gateway.model import (
 __all__ = [
     "UNIT_CONTROL_STATUS", "UNIT_FLASH_STATUS", "LOCAL_FREE_STATUS", "PREEMPT_STATES",
     "merge_groups", "bit", "control_mode", "vehicle_indication", "ped_indication",
-    "flash_colours", "phases",
+    "flash_colours", "ped_phases", "phases",
     "detectors", "alarms",
 ]
 
@@ -109,6 +109,14 @@ def ped_indication(walk: bool, ped_clear: bool, dont_walk: bool) -> PedIndicatio
     return PedIndication.DARK
 
 
+def ped_phases(sources: Mapping[int, int], types: Mapping[int, int]) -> frozenset[int] | None:
+    """Phases driving a pedestrian channel (phasePedestrian(3)); None if the channel table
+    is absent (then every phase reports a pedestrian indication, dark if unlit)."""
+    if not sources:
+        return None
+    return frozenset(sources[c] for c, t in types.items() if t == 3 and sources.get(c))
+
+
 def flash_colours(sources: Mapping[int, int], types: Mapping[int, int],
                   flash: Mapping[int, int]) -> dict[int, VehicleIndication]:
     """Per phase, the colour its vehicle channels flash (channel table: source, type, flash)."""
@@ -125,7 +133,8 @@ def flash_colours(sources: Mapping[int, int], types: Mapping[int, int],
 
 
 def phases(count: int, masks: Mapping[str, int], flashing: bool,
-           remembered: dict[int, VehicleIndication]) -> list[PhaseState]:
+           remembered: dict[int, VehicleIndication],
+           ped_phases: frozenset[int] | None = None) -> list[PhaseState]:
     """Per-phase state from merged status-group masks. `remembered` holds each phase's flash
     colour (from the channel table, then from what polls saw lit); updated in place."""
     reds, yellows, greens = masks["reds"], masks["yellows"], masks["greens"]
@@ -135,10 +144,11 @@ def phases(count: int, masks: Mapping[str, int], flashing: bool,
                                      remembered.get(n))
         if flashing:
             remembered[n] = vehicle
+        has_ped = ped_phases is None or n in ped_phases
         out.append(_phase(
             n, vehicle,
             ped_indication(bit(masks["walks"], n), bit(masks["ped_clears"], n),
-                           bit(masks["dont_walks"], n)),
+                           bit(masks["dont_walks"], n)) if has_ped else None,
             bit(masks["veh_calls"], n), bit(masks["ped_calls"], n),
             bit(masks["phase_nexts"], n), bit(masks["phase_ons"], n)))
     return out
@@ -147,7 +157,7 @@ def phases(count: int, masks: Mapping[str, int], flashing: bool,
 # Interned, never-mutated state parts: a phase or detector has only a few dozen possible
 # values, so polls share objects instead of validating new ones each time.
 @lru_cache(maxsize=65536)
-def _phase(number: int, vehicle: VehicleIndication, pedestrian: PedIndication,
+def _phase(number: int, vehicle: VehicleIndication, pedestrian: PedIndication | None,
            vehicle_call: bool, ped_call: bool, is_next: bool, is_on: bool) -> PhaseState:
     return PhaseState(number=number, vehicle=vehicle, pedestrian=pedestrian,
                       vehicle_call=vehicle_call, ped_call=ped_call, is_next=is_next,

@@ -40,6 +40,7 @@ class Layout:
     preempts: int = 0
     patterns: dict[int, tuple[int, int]] = field(default_factory=dict)  # n -> (cycle, offset)
     flash_colours: dict[int, VehicleIndication] = field(default_factory=dict)
+    ped_phases: frozenset[int] | None = None  # phases with a ped head, if the channels say
     vendor_oid: OID | None = None
     extra: dict[str, OID] = field(default_factory=dict)
 
@@ -112,7 +113,7 @@ class StateBuilder:
                                central_hold=held is not None and ucs == 2 and spc == held,
                                native=native)
         flashing = mode.value == "flash"
-        phases = mapping.phases(lay.phases, masks, flashing, lay.flash_colours)
+        phases = mapping.phases(lay.phases, masks, flashing, lay.flash_colours, lay.ped_phases)
         detectors = mapping.detectors(lay.detectors, det_active, det_alarms)
         alarms = mapping.alarms(*alarm_words)
         preemption = [PreemptState(number=n, active=s >= 4,
