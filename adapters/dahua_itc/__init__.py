@@ -1,0 +1,1 @@
+"""Dahua ITC enforcement cameras: eventManager attach stream for traffic events, snapshot.cgi."""

@@ -1,0 +1,1 @@
+"""Hikvision ITC / ANPR enforcement cameras: HTTP-host push receiver and ISAPI alert stream."""
