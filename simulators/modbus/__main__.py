@@ -11,65 +11,32 @@ Prints one JSON line {"host": ..., "devices": [{"id", "port", "profile", "unit_i
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
-import json
-import signal
-import sys
+from typing import Any
 
+from simulators import standalone
 from simulators.engine.fleet import fleet_of
 from simulators.modbus.controller import SimulatedModbusController
 from simulators.modbus.demo import plans_of
 
 
-async def serve(count: int, host: str, base_port: int, profile: str, seed: int,
-                watch_stdin: bool) -> None:
-    configs = [dataclasses.replace(c, id=f"mb-{i:05d}")
-               for i, c in enumerate(fleet_of(count, seed))]
-    sims = [SimulatedModbusController(c, profile=profile, seed=seed + i)
-            for i, c in enumerate(configs)]
-    devices = []
-    for i, sim in enumerate(sims):
-        _, port = await sim.start(host, base_port + i if base_port else 0)
-        devices.append({"id": sim.config.id, "port": port, "profile": profile,
-                        "unit_id": sim.map.unit_id, "plans": plans_of(sim.config)})
-    print(json.dumps({"host": host, "devices": devices}), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    watcher: asyncio.Task[None] | None = None
-    if watch_stdin:
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-
-        async def watch() -> None:
-            await reader.read()
-            stop.set()
-
-        watcher = asyncio.create_task(watch())
-    await stop.wait()
-    if watcher is not None:
-        watcher.cancel()
-    for sim in sims:
-        await sim.close()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m simulators.modbus", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=2)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--base-port", type=int, default=0, help="0: any free ports")
-    parser.add_argument("--profile", default="modbus/tsc-modbus")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--watch-stdin", action="store_true", help="exit when stdin closes")
-    args = parser.parse_args()
-    if not args.host.startswith("127."):
-        parser.error("simulators listen on loopback only (127.0.0.0/8)")
-    asyncio.run(serve(args.count, args.host, args.base_port, args.profile, args.seed,
-                      args.watch_stdin))
+    p = standalone.parser("python -m simulators.modbus", __doc__)
+    p.add_argument("--count", type=int, default=2)
+    p.add_argument("--profile", default="modbus/tsc-modbus")
+    p.add_argument("--seed", type=int, default=0)
+    args = standalone.checked(p)
+    configs = [dataclasses.replace(c, id=f"mb-{i:05d}")
+               for i, c in enumerate(fleet_of(args.count, args.seed))]
+    sims = [SimulatedModbusController(c, profile=args.profile, seed=args.seed + i)
+            for i, c in enumerate(configs)]
+
+    def describe(sim: SimulatedModbusController, port: int) -> dict[str, Any]:
+        return {"id": sim.config.id, "port": port, "profile": args.profile,
+                "unit_id": sim.map.unit_id, "plans": plans_of(sim.config)}
+
+    asyncio.run(standalone.serve(sims, args, describe))
 
 
 if __name__ == "__main__":
