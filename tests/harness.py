@@ -65,7 +65,7 @@ class Harness:
             return resp.status, await resp.json()
 
 
-async def wait_for(predicate: Callable[[], Any], timeout_s: float = 10.0,
+async def wait_for(predicate: Callable[[], Any], timeout_s: float = 20.0,
                    what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout_s
     while True:

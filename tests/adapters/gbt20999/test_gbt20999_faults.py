@@ -29,12 +29,18 @@ def fleet(n: int) -> list[Any]:
 
 async def settle(h: Harness, expected: dict[str, tuple[str, str]]) -> dict[str, Any]:
     """Wait until every device has (status, reason); return their health bodies."""
+    seen: dict[str, Any] = {}
+
     async def done() -> Any:
         bodies = {d: await health(h, d) for d in expected}
+        seen.update({d: (b["status"], b["reason"]) for d, b in bodies.items()})
         ok = all((b["status"], b["reason"]) == expected[d] for d, b in bodies.items())
         return ok and bodies
 
-    got = await wait_for(done, timeout_s=10, what=f"health {expected}")
+    try:
+        got = await wait_for(done, timeout_s=30, what="the expected health")
+    except AssertionError as err:
+        raise AssertionError(f"{err}; last seen {seen}") from None
     return got  # type: ignore[no-any-return]
 
 
