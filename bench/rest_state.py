@@ -1,0 +1,184 @@
+"""REST state queries while the gateway polls N controllers at 1 Hz.
+
+    apt-get install -y wrk
+    python bench/rest_state.py --controllers 5000 --rate 2000 --seconds 20
+
+Simulators (child process), then an in-process Gateway with its API (gateway.runner.start_api
+on 127.0.0.1, anonymous reads) polling them. Once the fleet has state, two load phases query
+GET /api/v1/devices/<id>/state, cycling over every device id:
+  1. fixed rate: bench/httpload.py (aiohttp, child process) at --rate req/s, at most
+     --concurrency in flight; latency percentiles (send to whole body) and the gateway's CPU.
+  2. max throughput: wrk -t2 -c50 --latency with a Lua script cycling over the ids (plain wrk
+     has no fixed-rate option and wrk2 is not in Debian), so its p99 is at saturation.
+During each phase, poll rate, state staleness (as poll_ntcip.py) and gateway CPU are measured
+too. Goal: p99 < 5 ms at 2,000 req/s while 5,000 controllers are polled. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchlib import (
+    REPO,
+    child,
+    emit,
+    load,
+    make_gateway,
+    note,
+    percentile,
+    read_json_line,
+    run,
+    sample_staleness,
+    simulators,
+)
+
+from gateway.runner import start_api
+from gateway.service import Gateway
+
+LUA = """ids = {%s}
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/api/v1/devices/" .. ids[(i %% #ids) + 1] .. "/state")
+end
+"""
+
+
+def seconds_of(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
+    latency = {f"p{m[1]}": round(seconds_of(m[2]) * 1000, 3)
+               for m in re.finditer(r"^\s+(\d+)%\s+(\S+)$", out, re.M)}
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
+    total = re.search(r"(\d+) requests in", out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    return {"requests_per_s": float(rps[1]) if rps else None,
+            "requests": int(total[1]) if total else None, "latency_ms": latency,
+            "non_2xx": int(bad[1]) if bad else 0,
+            "socket_errors": errors[1] if errors else None}
+
+
+async def during(gw: Gateway, seconds: float, work: asyncio.Future[Any]) -> dict[str, Any]:
+    """Poll rate, staleness and gateway CPU while `work` (a load phase) runs."""
+    polls0, cpu0, t0 = gw.scheduler.polls, time.process_time(), time.monotonic()
+    ages, never = await sample_staleness(gw, seconds)
+    elapsed = time.monotonic() - t0
+    polls, cpu = gw.scheduler.polls - polls0, time.process_time() - cpu0
+    result: dict[str, Any] = await work
+    return result | {"gateway": {
+        "polls_per_s": round(polls / elapsed, 1), "cpu_cores": round(cpu / elapsed, 3),
+        "staleness_p50_s": round(percentile(ages, 0.5), 3),
+        "staleness_p99_s": round(percentile(ages, 0.99), 3),
+        "samples_without_state": never}}
+
+
+async def wait_for_state(gw: Gateway, limit: float) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        have = sum(1 for rt in gw.registry if rt.state is not None)
+        if have >= 0.99 * len(gw.registry):
+            break
+        await asyncio.sleep(1)
+    return round(time.monotonic() - t0, 1)
+
+
+async def bench(a: argparse.Namespace) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+    load_before = load()
+    with simulators(a.controllers) as (_sim, fleet), tempfile.TemporaryDirectory() as tmp:
+        gw = make_gateway(fleet, a.controllers, a.interval, tmp,
+                          {"auth": {"anonymous_read": True}})
+        await gw.start()
+        runner = None
+        try:
+            runner, port = await start_api(gw, "127.0.0.1", 0)
+            base = f"http://127.0.0.1:{port}"
+            ready_s = await wait_for_state(gw, a.max_warmup)
+            await asyncio.sleep(a.warmup)
+            ids = [rt.id for rt in gw.registry]
+            urls = Path(tmp, "urls.txt")
+            urls.write_text("".join(f"{base}/api/v1/devices/{i}/state\n" for i in ids))
+            fixed_cmd = [sys.executable, str(REPO / "bench" / "httpload.py"),
+                         "--urls-file", str(urls), "--rate", str(a.rate),
+                         "--seconds", str(a.seconds), "--warmup", "2",
+                         "--concurrency", str(a.concurrency), "--timeout", "2",
+                         "--expect", '"received_at"']
+            note(f"fixed rate: {a.rate} req/s for {a.seconds} s")
+            with child(fixed_cmd, stdout=subprocess.PIPE) as proc:
+                work = asyncio.ensure_future(
+                    asyncio.to_thread(read_json_line, proc, a.seconds + 60))
+                await asyncio.sleep(2.1)  # the client's own warm-up
+                fixed = await during(gw, a.seconds, work)
+            script = Path(tmp, "cycle.lua")
+            script.write_text(LUA % ", ".join(f'"{i}"' for i in ids))
+            wrk_cmd = ["wrk", f"-t{a.wrk_threads}", f"-c{a.wrk_connections}",
+                       f"-d{int(a.seconds)}s", "--timeout", "2s", "--latency",
+                       "-s", str(script), base + "/"]
+            note("max throughput: " + " ".join(wrk_cmd))
+            with child(wrk_cmd, stdout=subprocess.PIPE) as proc:
+                work = asyncio.ensure_future(asyncio.to_thread(wrk_result, proc, a.seconds + 30))
+                saturated = await during(gw, a.seconds, work)
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+            await gw.stop()
+    latency = fixed["latency_ms"]
+    return {
+        "bench": "rest_state", "controllers": a.controllers, "interval_s": a.interval,
+        "seconds_to_state": ready_s,
+        "fixed_rate": {"target_req_per_s": a.rate, "ok_per_s": fixed["ok_per_s"],
+                       "latency_ms": latency, "errors": fixed["errors"],
+                       "skipped_busy": fixed["skipped_busy"],
+                       "dispatch_lag_ms_p99": fixed["dispatch_lag_ms_p99"],
+                       "client_cpu_cores": fixed["client_cpu_cores"],
+                       "gateway": fixed["gateway"]},
+        "wrk_max_throughput": {"threads": a.wrk_threads, "connections": a.wrk_connections,
+                               **{k: v for k, v in saturated.items() if k != "raw"}},
+        "goal": {"rate": 2000, "p99_ms_max": 5.0,
+                 "met": latency["p99"] < 5.0 and fixed["ok_per_s"] >= 0.98 * a.rate},
+        "load_before": load_before, "load_after": load(),
+    }
+
+
+def wrk_result(proc: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
+    out, _ = proc.communicate(timeout=timeout)
+    text = out.decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk exited {proc.returncode}: {text[-500:]}")
+    note(text)
+    return parse_wrk(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--controllers", type=int, default=5000)
+    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--rate", type=float, default=2000, help="fixed-rate phase, req/s")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20, help="each load phase")
+    parser.add_argument("--warmup", type=float, default=5, help="after the fleet has state")
+    parser.add_argument("--max-warmup", type=float, default=120,
+                        help="longest wait for 99%% of devices to have state")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--wrk-connections", type=int, default=50)
+    a = parser.parse_args()
+    emit(run(lambda: bench(a)))
+
+
+if __name__ == "__main__":
+    main()
