@@ -98,7 +98,7 @@ def _check_device(device: DeviceConfig, options: BaseModel) -> list[str]:
 
 
 async def _new_client() -> SnmpClient:
-    client = SnmpClient(sockets=4, max_in_flight_per_socket=64, local_host="0.0.0.0")
+    client = SnmpClient(sockets=8, max_in_flight_per_socket=128, local_host="0.0.0.0")
     await client.start()
     return client
 
