@@ -56,7 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for e in err.errors:
             print(e, file=sys.stderr)
         return 2
-    gateway = Gateway(loaded, catalog)
+    gateway = Gateway(loaded, catalog, config_path=args.config,
+                      watch_interval_s=args.reload_interval)
     api = loaded.config.api
 
     def ready(port: int, northbound: NorthboundHandle) -> None:
@@ -117,11 +118,26 @@ def cmd_profile_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _packages() -> dict[str, str]:
+    """Adapter name -> the installed distribution that declares it ("junction 0.1.0")."""
+    from importlib.metadata import entry_points
+
+    from gateway.adapters import ENTRY_POINT_GROUP
+
+    out: dict[str, str] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist
+        out.setdefault(ep.name, f"{dist.name} {dist.version}" if dist is not None else "?")
+    return out
+
+
 def cmd_adapters(args: argparse.Namespace) -> int:
     catalog = AdapterCatalog.discover()
+    packages = _packages()
     for name, cls in catalog.items():
         info = cls.info
         print(f"{name:12} {info.title}")
+        print(f"{'':12} package: {packages.get(name, '?')}")
         print(f"{'':12} protocols: {', '.join(info.protocols)}; kinds: {', '.join(info.kinds)}")
         print(f"{'':12} capabilities: {', '.join(sorted(info.capabilities))}")
         if info.commands:
@@ -129,6 +145,23 @@ def cmd_adapters(args: argparse.Namespace) -> int:
     for name, error in catalog.broken.items():
         print(f"{name:12} BROKEN: {error}")
     return 1 if catalog.broken else 0
+
+
+def cmd_new_adapter(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gateway.scaffold import ScaffoldError, next_steps, scaffold
+
+    root = Path(args.root)
+    try:
+        written = scaffold(args.name, args.kind, root)
+    except ScaffoldError as err:
+        print(f"junction new-adapter: {err}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"  created {path.relative_to(root) if path.is_relative_to(root) else path}")
+    print(next_steps(args.name))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(fn=cmd_demo)
     serve = sub.add_parser("serve", help="run against a config of real devices")
     serve.add_argument("--config", required=True)
+    serve.add_argument("--reload-interval", type=float, default=1.0, metavar="S",
+                       help="check the config and its profiles for edits every S seconds and "
+                            "apply them live (0: only on SIGHUP)")
     serve.set_defaults(fn=cmd_serve)
     check = sub.add_parser("check-config", help="validate a config; every error with its line")
     check.add_argument("config")
@@ -160,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(fn=cmd_profile_schema)
     adapters = sub.add_parser("adapters", help="list installed adapters")
     adapters.set_defaults(fn=cmd_adapters)
+    new = sub.add_parser("new-adapter", help="scaffold a new adapter, its simulator and its "
+                                             "conformance tests")
+    new.add_argument("name", help="the adapter's name (a Python package name: acme_tsc)")
+    new.add_argument("--kind", required=True,
+                     choices=["signal_controller", "camera", "enforcement_camera"])
+    new.add_argument("--root", default=".", help="the repository to write into (default: .)")
+    new.set_defaults(fn=cmd_new_adapter)
     return parser
 
 

@@ -86,35 +86,66 @@ class DeviceRuntime:
 
 
 class Registry:
-    __slots__ = ("_devices", "shared")
+    __slots__ = ("_devices", "shared", "_catalog", "_emit", "_ingest")
 
     def __init__(self, loaded: LoadedConfig, catalog: AdapterCatalog,
                  emit: DeviceEventSink | None = None,
                  ingest: DeviceViolationSink | None = None) -> None:
         self._devices: dict[str, DeviceRuntime] = {}
         self.shared: dict[str, SharedResources] = {}
+        self._catalog = catalog
+        self._emit = emit
+        self._ingest = ingest
         for device in loaded.config.devices:
-            adapter_cls = catalog.get(device.adapter)
-            if adapter_cls is None:
-                raise ConfigError(f"device {device.id}: unknown adapter {device.adapter!r}")
-            profile = loaded.profiles.get(device.profile) if device.profile else None
-            shared = self.shared.setdefault(device.adapter, SharedResources())
-            diagnostics = Diagnostics()
-            context = AdapterContext(device=device, profile=profile,
-                                     options=loaded.options.get(device.id, {}),
-                                     diagnostics=diagnostics, shared=shared)
-            if emit is not None:
-                context.emit = partial(emit, device.id)
-            if ingest is not None:
-                context.ingest = partial(ingest, device.id)
-            self._devices[device.id] = DeviceRuntime(device, profile, adapter_cls(context),
-                                                     diagnostics)
+            self._devices[device.id] = self.build(device, loaded)
+
+    def build(self, device: DeviceConfig, loaded: LoadedConfig,
+              catalog: AdapterCatalog | None = None) -> DeviceRuntime:
+        """A runtime for one device of `loaded` (not added: see `add`). Raises ConfigError for
+        an adapter the catalog lacks."""
+        adapter_cls = (catalog or self._catalog).get(device.adapter)
+        if adapter_cls is None:
+            raise ConfigError(f"device {device.id}: unknown adapter {device.adapter!r}")
+        profile = loaded.profiles.get(device.profile) if device.profile else None
+        shared = self.shared.setdefault(device.adapter, SharedResources())
+        diagnostics = Diagnostics()
+        context = AdapterContext(device=device, profile=profile,
+                                 options=loaded.options.get(device.id, {}),
+                                 diagnostics=diagnostics, shared=shared)
+        if self._emit is not None:
+            context.emit = partial(self._emit, device.id)
+        if self._ingest is not None:
+            context.ingest = partial(self._ingest, device.id)
+        return DeviceRuntime(device, profile, adapter_cls(context), diagnostics)
+
+    def add(self, rt: DeviceRuntime) -> None:
+        """Register a built runtime (live reload). Raises ValueError if the id is taken."""
+        if rt.id in self._devices:
+            raise ValueError(f"device {rt.id!r} is already registered; remove it first")
+        self._devices[rt.id] = rt
+
+    def remove(self, device_id: str) -> DeviceRuntime:
+        """Unregister a device (live reload); the caller stops its tasks and closes its adapter.
+        Raises NotFound."""
+        try:
+            return self._devices.pop(device_id)
+        except KeyError:
+            raise NotFound(f"no device {device_id!r}") from None
+
+    def reorder(self, device_ids: Sequence[str]) -> None:
+        """Iterate in this order (the config's, after a reload); unknown ids are ignored."""
+        ordered = {i: self._devices[i] for i in device_ids if i in self._devices}
+        ordered.update(self._devices)
+        self._devices = ordered
 
     def __iter__(self) -> Iterator[DeviceRuntime]:
         return iter(self._devices.values())
 
     def __len__(self) -> int:
         return len(self._devices)
+
+    def __contains__(self, device_id: object) -> bool:
+        return device_id in self._devices
 
     def get(self, device_id: str) -> DeviceRuntime:
         try:

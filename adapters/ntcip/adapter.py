@@ -149,7 +149,10 @@ class NtcipAdapter:
         port = self._ctx.port or 161
         self._dev = None  # commands wait until open() has read the controller's tables
         dev = Device(client, self._ctx.device.endpoint.host, port, self._community(),
-                     0 if self._opts.version == "v1" else 1, self._ctx.device.poll.timeout_s,
+                     0 if self._opts.version == "v1" else 1,
+                     # below the poll's own deadline, so a request that got garbage back
+                     # reports decode_error before the poller gives up with timeout
+                     self._ctx.device.poll.timeout_s * 0.75,
                      self._opts.max_varbinds, self._ctx.diagnostics)
         info = await dev.read_many([
             C.SYS_UPTIME, C.MAX_PHASES, C.MAX_PHASE_GROUPS, C.MAX_DETECTORS,

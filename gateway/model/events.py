@@ -31,6 +31,8 @@ class EventType(StrEnum):
     ENFORCEMENT_VIOLATION = "enforcement.violation"
     ENFORCEMENT_PLATE_READ = "enforcement.plate_read"
     COMMAND_EXECUTED = "command.executed"
+    CONFIG_RELOADED = "config.reloaded"  # device "_gateway": the config file changed, applied
+    CONFIG_REJECTED = "config.rejected"  # device "_gateway": a bad edit, the old config runs on
 
 
 # Indiana high-resolution event codes (reference/signal-controllers.md §1.14).

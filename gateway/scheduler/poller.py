@@ -54,7 +54,7 @@ class Scheduler:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._max_backoff_s = max_backoff_s
         self._rng = random.Random(seed)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: dict[str, asyncio.Task[None]] = {}
         self._event_tasks: dict[str, asyncio.Task[None]] = {}
         self.polls = 0
         self.overruns = 0
@@ -63,17 +63,26 @@ class Scheduler:
         if self._tasks:
             raise RuntimeError("Scheduler.start() called twice; call stop() first")
         for rt in self._registry:
-            task = asyncio.create_task(self._run(rt), name=f"poll:{rt.id}")
-            self._tasks.append(task)
+            self.start_device(rt)
+
+    def start_device(self, rt: DeviceRuntime) -> None:
+        """Start polling one device (at start, or one added by a live reload)."""
+        if rt.id in self._tasks:
+            raise RuntimeError(f"device {rt.id!r} is already polled; call stop_device() first")
+        self._tasks[rt.id] = asyncio.create_task(self._run(rt), name=f"poll:{rt.id}")
+
+    async def stop_device(self, device_id: str) -> None:
+        """Cancel and await one device's poll and event tasks (a live reload removed or
+        changed it); the others run on undisturbed. Unknown ids are ignored."""
+        tasks = [t for t in (self._tasks.pop(device_id, None),
+                             self._event_tasks.pop(device_id, None)) if t is not None]
+        await _cancel(tasks)
 
     async def stop(self) -> None:
-        tasks, self._tasks = self._tasks + list(self._event_tasks.values()), []
+        tasks = list(self._tasks.values()) + list(self._event_tasks.values())
+        self._tasks.clear()
         self._event_tasks.clear()
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await _cancel(tasks)
 
     def _semaphore(self, adapter: str) -> asyncio.Semaphore:
         sem = self._semaphores.get(adapter)
@@ -103,8 +112,12 @@ class Scheduler:
                 self.overruns += 1
                 due = now + self._rng.uniform(0, interval * 0.1)
 
+    def _is_current(self, rt: DeviceRuntime) -> bool:
+        return rt.id in self._registry and self._registry.get(rt.id) is rt
+
     def _start_events(self, rt: DeviceRuntime) -> None:
-        if isinstance(rt.adapter, EventAdapter) and rt.id not in self._event_tasks:
+        if isinstance(rt.adapter, EventAdapter) and rt.id not in self._event_tasks \
+                and self._is_current(rt):  # not for a device a reload has just removed
             self._event_tasks[rt.id] = asyncio.create_task(self._run_events(rt, rt.adapter),
                                                            name=f"events:{rt.id}")
 
@@ -165,3 +178,11 @@ class Scheduler:
         except Exception:
             log.exception("device=%s event=poll_sink_error", rt.id)
         return outcome
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,1 @@
+"""TinyTSC signal controllers for Junction: a third-party adapter package (test fixture)."""
