@@ -139,6 +139,9 @@ def build_spec() -> dict[str, Any]:
                 "404": ERROR}}},
         "/api/v1/audit": {"get": {"summary": "Command audit log", "security": operator,
                                   "responses": {"200": _json(_page(_ref("CommandOutcome")))}}},
+        "/api/v1/config/status": {"get": {"summary": "Last live reload of the config",
+                                          "security": read,
+                                          "responses": {"200": _json({"type": "object"})}}},
         "/api/v1/adapters": {"get": {"summary": "Installed adapters", "security": read,
                                      "responses": {"200": _json({"type": "object"})}}},
     }

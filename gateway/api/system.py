@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -36,7 +38,19 @@ async def audit(request: web.Request) -> web.Response:
     return web.json_response({"items": [i.model_dump(mode="json") for i in items], "next": nxt})
 
 
-@routes.get("/api/v1/adapters")
+@routes.get("/api/v1/config/status")
+async def config_status(request: web.Request) -> web.Response:
+    """The last live reload: applied or rejected (with file:line errors), and what changed."""
+    request.app[AUTH].require_read(request)
+    reloader = request.app[GATEWAY].reloader
+    if reloader is None:
+        return web.json_response({"reload": "off"})
+    st = reloader.status
+    return web.json_response({"reload": "on", "file": st.file, "generation": st.generation,
+                              "result": st.result,
+                              "at": st.at.isoformat() if st.at else None,
+                              "errors": st.errors, "changes": st.changes},
+                             dumps=lambda o: json.dumps(o, default=str))
 async def adapters(request: web.Request) -> web.Response:
     request.app[AUTH].require_read(request)
     gw = request.app[GATEWAY]

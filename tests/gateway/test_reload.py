@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 
@@ -21,6 +22,7 @@ from gateway.adapters import AdapterCatalog
 from gateway.config import load_config
 from gateway.model import Event, EventType
 from gateway.reload import GATEWAY_EVENT_DEVICE, diff_configs
+from gateway.runner import start_api
 from gateway.service import Gateway
 from simulators.engine.fleet import demo_fleet
 from simulators.ntcip.controller import SimulatedController
@@ -32,6 +34,7 @@ STANDARD = Path(__file__).resolve().parents[2] / "profiles/ntcip/standard.yaml"
 def write_config(path: Path, tmp_path: Path, devices: list[dict[str, Any]]) -> None:
     path.write_text(yaml.safe_dump({
         "api": {"host": "127.0.0.1", "port": 0},
+        "auth": {"anonymous_read": True},
         "store": {"path": str(tmp_path / "junction.db")},
         "profile_dirs": ["profiles"],
         "devices": devices}, sort_keys=False))
@@ -139,6 +142,15 @@ async def test_bad_edit_is_rejected_with_lines_and_the_running_config_stays(
             assert any(e.startswith(f"{path}:{kind_line}:") for e in errors), errors
             assert list(gw.registry) == runtimes
             assert gw.reloader is not None and gw.reloader.status.result == "rejected"
+            runner, port = await start_api(gw, "127.0.0.1", 0)
+            try:
+                async with aiohttp.ClientSession() as http, \
+                        http.get(f"http://127.0.0.1:{port}/api/v1/config/status") as resp:
+                    status = await resp.json()
+            finally:
+                await runner.cleanup()
+            assert status.get("result") == "rejected", status
+            assert status["errors"] == errors
             await asyncio.sleep(0.3)  # the same bad file is not reported again and again
             assert len(config_events(events)) == 1
             assert all(rt.health.status.value == "up" for rt in gw.registry)
