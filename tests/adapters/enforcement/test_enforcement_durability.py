@@ -84,10 +84,11 @@ async def test_kill_9_mid_push_loses_and_duplicates_nothing(tmp_path: Path) -> N
         while len(pusher.acked) < 300:  # ~1.5 s of acknowledged traffic
             assert time.monotonic() < deadline, "no acks"
             await asyncio.sleep(0.05)
+        in_flight_at_kill = pusher.pending  # pushes sent, not yet answered, as the kill lands
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
         acked_before_kill = set(pusher.acked)
-        in_flight_at_kill = pusher.pending
+        in_flight_at_kill = max(in_flight_at_kill, pusher.pending)
         await asyncio.sleep(1.0)  # the camera keeps producing; pushes fail and are retried
         proc, _ = await start_gateway(config, log)
         await asyncio.sleep(1.0)
