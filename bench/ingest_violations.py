@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -175,6 +176,7 @@ async def run(args: argparse.Namespace) -> None:
     finally:
         proc.terminate()
         await proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)  # ~2 GB of evidence per run
 
 
 def main() -> None:

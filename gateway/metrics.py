@@ -3,12 +3,21 @@
 Per-device gauges are rendered at scrape time straight from the registry (no labelled Gauge
 children updated on every poll, no per-scrape object churn); poll latency and errors are
 ordinary Histogram/Counter objects updated by the poll sink. Names are the external contract.
+
+The size of the violation store (`junction_store_violations`, `junction_store_evidence_bytes`)
+is read at scrape time from running totals the store keeps (gateway.ingest.StoreSize): no
+query per scrape.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Iterator
 
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from gateway.ingest import StoreSize
 from gateway.model import HealthStatus
 from gateway.registry import Registry
 
@@ -73,9 +82,28 @@ def render_devices(registry: Registry) -> str:
     return "\n".join(parts) + "\n"
 
 
+class _StoreSizeCollector(Collector):
+    """The store-size gauges, from the running totals (absent until an ingest feeds them)."""
+
+    def __init__(self, size: StoreSize) -> None:
+        self._size = size
+
+    def collect(self) -> Iterator[Metric]:
+        totals = self._size.totals()
+        if totals is None:
+            return
+        records, evidence_bytes = totals
+        yield GaugeMetricFamily("junction_store_violations",
+                                "Violation records in the store", value=float(records))
+        yield GaugeMetricFamily("junction_store_evidence_bytes",
+                                "Bytes of the evidence images the stored records reference",
+                                value=float(evidence_bytes))
+
+
 class GatewayMetrics:
     __slots__ = ("devices", "registry", "poll_duration", "_poll_children", "poll_errors",
-                 "commands", "violations", "violations_rejected", "violations_duplicate")
+                 "commands", "violations", "violations_rejected", "violations_duplicate",
+                 "store_size")
 
     def __init__(self, devices: Registry) -> None:
         self.devices = devices
@@ -99,6 +127,9 @@ class GatewayMetrics:
         self.violations_duplicate = Counter(
             "junction_violations_duplicate", "Retried violation records already stored",
             registry=self.registry)
+        # fed by the ViolationIngest that gets `self.violations` (gateway.ingest)
+        self.store_size = StoreSize()
+        self.registry.register(_StoreSizeCollector(self.store_size))
 
     def observe_poll(self, adapter: str, seconds: float) -> None:
         child = self._poll_children.get(adapter)

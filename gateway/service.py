@@ -88,7 +88,7 @@ class Gateway:
         self.violations = ViolationIngest(
             self.store, self.evidence, self.bus, max_image_bytes=cfg.max_image_bytes,
             ingested=self.metrics.violations, rejected=self.metrics.violations_rejected,
-            duplicates=self.metrics.violations_duplicate)
+            duplicates=self.metrics.violations_duplicate, size=self.metrics.store_size)
         sched = self.config.scheduler
         self.scheduler = Scheduler(self.registry, self, max_concurrency=sched.max_concurrency,
                                    max_backoff_s=sched.max_backoff_s, seed=seed)

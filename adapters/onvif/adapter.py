@@ -19,7 +19,7 @@ import aiohttp
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.onvif import events, mapping
+from adapters.onvif import events, lpr, mapping
 from adapters.onvif.codec import el
 from adapters.onvif.const import NS, Level
 from adapters.onvif.soap import AuthMode, FaultError, SoapClient, new_session
@@ -40,6 +40,7 @@ from gateway.sdk import (
     ConfigError,
     DecodeError,
     DeviceIdentity,
+    DeviceTimeout,
     InvalidArguments,
     ProtocolError,
     Reading,
@@ -76,6 +77,20 @@ class OnvifOptions(BaseModel):
         default=10.0, ge=0, le=600,
         description="ContinuousMove Timeout: the camera stops by itself (0: never)")
     ptz_profile: str | None = Field(default=None, description="media profile token for PTZ")
+    lpr_event_properties: bool = Field(
+        default=True, description="read GetEventProperties at open to learn which topics "
+        "carry licence-plate reads (Profile M)")
+    lpr_topics: list[str] = Field(
+        default_factory=list, description="more topics to treat as plate reads, matched by "
+        "path whatever the prefix, e.g. 'tnsaxis:CameraApplicationPlatform/LPR'")
+    lpr_violation_code: str = Field(
+        default="plate_read", min_length=1, description="violation code of a plate read "
+        "stored by an enforcement_camera")
+    lpr_rule_codes: dict[str, str] = Field(
+        default_factory=dict, description="LPR rule name -> violation code (overrides "
+        "lpr_violation_code for reads of that rule)")
+    lpr_speed_unit: Literal["kmh", "ms"] = Field(
+        default="kmh", description="unit of the Speed data item of plate reads")
 
 
 async def _close_session(session: aiohttp.ClientSession) -> None:
@@ -85,9 +100,10 @@ async def _close_session(session: aiohttp.ClientSession) -> None:
 class OnvifAdapter:
     info: ClassVar[AdapterInfo] = AdapterInfo(
         name="onvif",
-        title="ONVIF cameras (Profile S/T: Media2, PTZ, pull-point events)",
+        title="ONVIF cameras (Profile S/T: Media2, PTZ, pull-point events; Profile M plate "
+              "reads)",
         protocols=("onvif", "soap-1.2", "http-digest", "ws-usernametoken"),
-        kinds=(DeviceKind.CAMERA,),
+        kinds=(DeviceKind.CAMERA, DeviceKind.ENFORCEMENT_CAMERA),
         capabilities=frozenset({Capability.READ_STATE, Capability.COMMANDS, Capability.EVENTS,
                                 Capability.SNAPSHOT}),
         commands=frozenset({CommandName.PTZ_MOVE, CommandName.PTZ_STOP,
@@ -111,6 +127,7 @@ class OnvifAdapter:
         self._refreshed_at = 0.0
         self._pump: events.EventPump | None = None
         self._pullpoint: events.PullPoint | None = None
+        self.lpr_topics = lpr.LprTopics(configured=self._opts.lpr_topics)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -133,7 +150,11 @@ class OnvifAdapter:
         await self._discover(soap)
         info = await soap.call(self._opts.device_path, NS["tds"], el("tds:GetDeviceInformation"))
         await self._refresh_media(soap)
-        self._pump = events.EventPump(soap, self._ctx.emit, device.id)
+        await self._read_event_properties(soap)
+        plates = lpr.PlateReads(self._ctx, self.lpr_topics, code=self._opts.lpr_violation_code,
+                                rule_codes=self._opts.lpr_rule_codes,
+                                speed_unit=self._opts.lpr_speed_unit)
+        self._pump = events.EventPump(soap, self._ctx.emit, device.id, plates)
         log.info("device=%s event=opened auth=%s media=%s clock_offset_s=%.3f", device.id,
                  soap.mode, "media2" if self._media2 else "media1",
                  soap.offset.total_seconds())
@@ -154,6 +175,24 @@ class OnvifAdapter:
         self._media2 = self._opts.prefer_media2 and NS["tr2"] in self._paths
         if not self._media2 and NS["trt"] not in self._paths:
             raise Unsupported("device offers neither Media nor Media2")
+
+    async def _read_event_properties(self, soap: SoapClient) -> None:
+        """The plate-read topics this device advertises (Profile M): the standard one is
+        always matched; a device without GetEventProperties keeps just that."""
+        path = self._paths.get(NS["tev"])
+        if not self._opts.events or not self._opts.lpr_event_properties or path is None:
+            return
+        try:
+            answer = await soap.call(path, NS["tev"], el("tev:GetEventProperties"))
+        except (ProtocolError, DecodeError, DeviceTimeout) as err:  # keep the standard topic
+            log.info("device=%s event=event_properties_failed error=%s", self._ctx.device.id,
+                     err.message)
+            return
+        self.lpr_topics = lpr.LprTopics(lpr.advertised_lpr_topics(answer),
+                                        self._opts.lpr_topics)
+        if len(self.lpr_topics.keys) > 1:
+            log.info("device=%s event=lpr_topics topics=%s", self._ctx.device.id,
+                     ",".join(self.lpr_topics.describe()))
 
     async def close(self) -> None:
         if self._pullpoint is not None:

@@ -20,6 +20,7 @@ NS: dict[str, str] = {
     "ter": "http://www.onvif.org/ver10/error",
     "tns1": "http://www.onvif.org/ver10/topics",
     "wsnt": "http://docs.oasis-open.org/wsn/b-2",
+    "wstop": "http://docs.oasis-open.org/wsn/t-1",
     "wsa": "http://www.w3.org/2005/08/addressing",
     "wsse": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
     "wsu": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd",
@@ -35,6 +36,7 @@ _WSN = "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager"
 ACTIONS: dict[str, str] = {
     "CreatePullPointSubscription":
         f"{_EVENTS}/EventPortType/CreatePullPointSubscriptionRequest",
+    "GetEventProperties": f"{_EVENTS}/EventPortType/GetEventPropertiesRequest",
     "PullMessages": f"{_EVENTS}/PullPointSubscription/PullMessagesRequest",
     "SetSynchronizationPoint": f"{_EVENTS}/PullPointSubscription/SetSynchronizationPointRequest",
     "Renew": f"{_WSN}/RenewRequest",

@@ -22,9 +22,10 @@ from lxml import etree
 
 from adapters.onvif.codec import el, parse_time, text, texts, xs_time
 from adapters.onvif.const import NS
+from adapters.onvif.lpr import PlateReads
 from adapters.onvif.mapping import subscription_address
 from adapters.onvif.soap import FaultError, SoapClient
-from adapters.onvif.topics import ALARM_KEYS, parse_notification
+from adapters.onvif.topics import ALARM_KEYS, Notification, parse_notification
 from gateway.model import EventType
 from gateway.sdk import JunctionError, ProtocolError
 
@@ -121,20 +122,34 @@ Sink = Callable[[EventType, dict[str, object], datetime | None], None]
 
 
 class EventPump:
-    """Turns notifications into canonical events and keeps the camera's alarm flags."""
+    """Turns notifications into canonical events and keeps the camera's alarm flags; plate
+    reads (Profile M) go to `plates` when the device has them."""
 
-    __slots__ = ("_soap", "_emit", "alarms", "_unknown", "malformed", "device")
+    __slots__ = ("_soap", "_emit", "alarms", "_unknown", "malformed", "device", "plates")
 
-    def __init__(self, soap: SoapClient, emit: Sink, device: str) -> None:
+    def __init__(self, soap: SoapClient, emit: Sink, device: str,
+                 plates: PlateReads | None = None) -> None:
         self.device = device
         self._soap = soap
         self._emit = emit
         self.alarms: dict[str, bool] = {}
         self._unknown: set[str] = set()
         self.malformed = 0
+        self.plates = plates
+
+    async def deliver(self, node: etree._Element) -> None:
+        """One notification: a plate read is decoded and stored or announced (awaiting the
+        durable commit); anything else goes through `handle`."""
+        n = parse_notification(node)
+        if self.plates is not None and n is not None and self.plates.topics.matches(n):
+            await self.plates.handle(node, n, self._soap.offset)
+            return
+        self._handle(n)
 
     def handle(self, node: etree._Element) -> None:
-        n = parse_notification(node)
+        self._handle(parse_notification(node))
+
+    def _handle(self, n: Notification | None) -> None:
         if n is None or n.event is None or n.active is None:
             if n is None or n.event is not None:  # a known topic without a usable state
                 self.malformed += 1
@@ -187,6 +202,6 @@ async def run(pullpoint: PullPoint, pump: EventPump, pull_timeout_s: float,
                 await pullpoint.create()
                 continue
             for node in messages:
-                pump.handle(node)
+                await pump.deliver(node)
     finally:
         await asyncio.shield(pullpoint.unsubscribe())

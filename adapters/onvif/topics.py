@@ -17,7 +17,8 @@ from adapters.onvif.codec import parse_time, q
 from adapters.onvif.const import NS
 from gateway.model import EventType
 
-__all__ = ["Notification", "normalize_topic", "classify", "parse_notification", "as_bool"]
+__all__ = ["Notification", "normalize_topic", "topic_key", "classify", "parse_notification",
+           "as_bool"]
 
 # (topic suffix, event, data items that carry the state, first match wins)
 _RULES: tuple[tuple[str, EventType, tuple[str, ...]], ...] = (
@@ -48,6 +49,9 @@ class Notification:
     operation: str  # Initialized | Changed | Deleted | ""
     source: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    # the topic with its prefix resolved ('{http://www.onvif.org/ver10/topics}RuleEngine/...'),
+    # so a vendor topic matches whatever prefix the device binds to its namespace
+    key: str = ""
 
     @property
     def channel(self) -> int:
@@ -78,6 +82,18 @@ def normalize_topic(raw: str, nsmap: dict[str | None, str]) -> str:
     if colon and nsmap.get(prefix) == NS["tns1"]:
         parts[0] = f"tns1:{local}"
     return "/".join(parts)
+
+
+def topic_key(topic: str, nsmap: dict[str | None, str]) -> str:
+    """A normalised topic with its prefix replaced by the namespace it is bound to:
+    'tns1:RuleEngine/Recognition/LicensePlate' -> '{http://www.onvif.org/ver10/topics}RuleEngine/
+    Recognition/LicensePlate'. An unbound prefix is kept as written."""
+    head, slash, rest = topic.partition("/")
+    prefix, colon, local = head.rpartition(":")
+    if not colon:
+        return topic
+    namespace = NS["tns1"] if prefix == "tns1" else nsmap.get(prefix)
+    return f"{{{namespace}}}{local}{slash}{rest}" if namespace else topic
 
 
 def classify(topic: str) -> tuple[EventType | None, tuple[str, ...]]:
@@ -116,4 +132,5 @@ def parse_notification(node: etree._Element) -> Notification | None:
     return Notification(topic=topic, event=event, active=active,
                         time=parse_time(message.get("UtcTime")),
                         operation=message.get("PropertyOperation", ""),
-                        source=_items(message.find(q("tt:Source"))), data=data)
+                        source=_items(message.find(q("tt:Source"))), data=data,
+                        key=topic_key(topic, dict(topic_node.nsmap)))

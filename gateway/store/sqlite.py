@@ -5,6 +5,9 @@ never blocks. Two connections with different promises: events are written in bat
 `flush_interval_s` with synchronous=NORMAL (safe against a process crash; a power cut may lose
 the last batch), while audit entries and violation records go through a synchronous=FULL
 connection and are on disk before the API or the device is answered.
+
+The size of the violation store (records, evidence bytes they reference) is summed once at open
+and then kept by each commit, so /metrics reads it without a query.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ CREATE INDEX IF NOT EXISTS violations_plate ON violations (plate, time);
 
 class SqliteStore:
     __slots__ = ("_path", "_conn", "_durable", "_executor", "_pending", "_flusher", "_retention",
-                 "_flush_interval_s", "_writes")
+                 "_flush_interval_s", "_writes", "_records", "_evidence_bytes")
 
     def __init__(self, path: str | Path, *, retention: int = 1_000_000,
                  flush_interval_s: float = 0.25) -> None:
@@ -79,6 +82,8 @@ class SqliteStore:
         self._retention = retention
         self._flush_interval_s = flush_interval_s
         self._writes = 0
+        self._records = 0
+        self._evidence_bytes = 0
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
         conn = self._durable if durable else self._conn
@@ -99,6 +104,7 @@ class SqliteStore:
         loop = asyncio.get_running_loop()
         self._conn = await loop.run_in_executor(self._executor, connect, "NORMAL")
         self._durable = await loop.run_in_executor(self._executor, connect, "FULL")
+        self._records, self._evidence_bytes = await self._run(_violation_totals)
         self._flusher = asyncio.create_task(self._flush_loop(), name="junction-store-flush")
 
     async def close(self) -> None:
@@ -212,7 +218,17 @@ class SqliteStore:
                     row)
                 return cur.rowcount == 1
 
-        return await self._run(write, durable=True)
+        created = await self._run(write, durable=True)
+        if created:
+            self._records += 1
+            self._evidence_bytes += sum(image.size for image in record.images)
+        return created
+
+    def size_totals(self) -> tuple[int, int]:
+        """(violation records, bytes of the evidence images they reference), kept up to date
+        by `add_violation` since `open` summed them; no query. An image shared by two records
+        counts twice (it is one file on disk)."""
+        return self._records, self._evidence_bytes
 
     async def violation(self, record_id: str) -> ViolationRecord | None:
         row = await self._run(lambda c: c.execute(
@@ -247,6 +263,19 @@ class SqliteStore:
     async def violation_count(self) -> int:
         row = await self._run(lambda c: c.execute("SELECT COUNT(*) FROM violations").fetchone())
         return int(row[0])
+
+
+def _violation_totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Count the records and sum their image sizes, once, at open."""
+    records = conn.execute("SELECT COUNT(*) FROM violations").fetchone()[0]
+    try:
+        size = conn.execute("SELECT COALESCE(SUM(json_extract(i.value, '$.size')), 0) "
+                            "FROM violations AS v, json_each(v.body, '$.images') AS i"
+                            ).fetchone()[0]
+    except sqlite3.OperationalError:  # an SQLite without JSON functions
+        size = sum(sum(int(image.get("size", 0)) for image in json.loads(row[0])["images"])
+                   for row in conn.execute("SELECT body FROM violations"))
+    return int(records), int(size)
 
 
 def _utc_text(moment: datetime) -> str:

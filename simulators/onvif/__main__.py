@@ -2,6 +2,7 @@
 
     python -m simulators.onvif                 # the demo cameras
     python -m simulators.onvif --auth wsse --clock-offset 7 --internal-ip-uris
+    python -m simulators.onvif --lpr --lpr-rate 6 --lpr-topic tnsaxis:CameraApplicationPlatform/LPR
 
 Prints one JSON line {"host": ..., "devices": [{"id", "port", "username", "password"}]} once
 listening, then serves until SIGINT/SIGTERM or until standard input closes.
@@ -29,6 +30,9 @@ async def serve(args: argparse.Namespace) -> None:
             quirks.auth = args.auth
         quirks.internal_ip_uris = quirks.internal_ip_uris or args.internal_ip_uris
         quirks.media1_only = quirks.media1_only or args.media1_only
+        if args.lpr:  # Profile M: plate reads on the (possibly non-standard) topic
+            quirks.lpr, quirks.lpr_rate_per_min = True, args.lpr_rate
+            quirks.lpr_topic = args.lpr_topic or quirks.lpr_topic
         cam = OnvifCamera(config, username=DEMO_USERNAME, password=args.password,
                           quirks=quirks, seed=seed)
         if args.clock_offset is not None:
@@ -70,6 +74,12 @@ def main() -> None:
     parser.add_argument("--clock-offset", type=float, default=None, help="seconds")
     parser.add_argument("--internal-ip-uris", action="store_true")
     parser.add_argument("--media1-only", action="store_true")
+    parser.add_argument("--lpr", action="store_true",
+                        help="Profile M: every camera sends licence-plate reads")
+    parser.add_argument("--lpr-rate", type=float, default=6.0, help="plate reads per minute")
+    parser.add_argument("--lpr-topic", default=None,
+                        help="topic of the reads (default tns1:RuleEngine/Recognition/"
+                        "LicensePlate; e.g. tnsaxis:CameraApplicationPlatform/LPR)")
     parser.add_argument("--watch-stdin", action="store_true", help="exit when stdin closes")
     args = parser.parse_args()
     if not args.host.startswith("127."):

@@ -30,6 +30,7 @@ from simulators.onvif.context import (
     PtzTimer,
 )
 from simulators.onvif.events import SUBSCRIPTION_PATH, PullPoints
+from simulators.onvif.lpr import PlateReadLog, SimRead
 from simulators.onvif.media import DEVICE, MEDIA1, MEDIA2, SERVICE_PATHS
 from simulators.onvif.ptz import PTZ
 from simulators.onvif.soap import (
@@ -63,7 +64,8 @@ Operation = tuple[Callable[[Ctx, Request], Any], bool]
 
 class OnvifCamera:
     __slots__ = ("model", "quirks", "faults", "username", "password", "clock", "pullpoints",
-                 "requests", "_realm", "_nonces", "_ptz", "_runner", "address", "_tables")
+                 "requests", "_realm", "_nonces", "_ptz", "_runner", "address", "_tables",
+                 "plates")
 
     def __init__(self, config: CameraConfig, *, username: str = "admin",
                  password: str = "admin", quirks: OnvifQuirks | None = None, seed: int = 0,
@@ -74,6 +76,8 @@ class OnvifCamera:
         self.faults = OnvifFaults()
         self.username, self.password = username, password
         self.pullpoints = PullPoints(self.faults)
+        self.plates = PlateReadLog(seed, self.quirks.lpr_rate_per_min,
+                                   self.quirks.lpr_image_bytes)
         self.requests: Counter[str] = Counter()  # "service.Operation" -> count
         self._realm = DigestRealm(f"Junction-{config.id}")
         self._nonces = NonceCache()
@@ -83,7 +87,8 @@ class OnvifCamera:
         pp = self.pullpoints
         self._tables: dict[str, dict[str, Operation]] = {
             "device": dict(DEVICE), "media": dict(MEDIA1), "media2": dict(MEDIA2),
-            "ptz": dict(PTZ), "events": {"CreatePullPointSubscription": (pp.create, False)},
+            "ptz": dict(PTZ), "events": {"CreatePullPointSubscription": (pp.create, False),
+                                         "GetEventProperties": (pp.properties, False)},
         }
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -127,6 +132,13 @@ class OnvifCamera:
         self.model.reboot(self.clock())
         self.pullpoints.drop_all()
 
+    def plate_read(self, plate: str | None = None, *, malformed: str | None = None,
+                   **fields: object) -> SimRead:
+        """A Profile M plate read now (delivered while the `lpr` quirk is on); `malformed`
+        ('no_plate', 'bad_likelihood', 'bad_image', 'no_plate_info') spoils it."""
+        self.model.advance(self.clock())
+        return self.plates.add(self.model, plate, malformed=malformed, **fields)
+
     def active_subscriptions(self) -> list[int]:
         return self.pullpoints.active(self.clock())
 
@@ -136,7 +148,7 @@ class OnvifCamera:
         host = INTERNAL_HOST + ":80" if self.quirks.internal_ip_uris else \
             (request.host or f"127.0.0.1:{self.port}")
         return Ctx(self.model, self.quirks, self.username, self.password, host, self.clock,
-                   self._ptz)
+                   self._ptz, self.plates)
 
     async def _stall(self, operation: str) -> None:
         if self.faults.hits(operation):

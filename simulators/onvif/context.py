@@ -11,6 +11,7 @@ from typing import Literal
 from lxml import etree
 
 from simulators.camera.model import CameraModel, StreamProfile
+from simulators.onvif.lpr import PlateReadLog
 from simulators.onvif.soap import Request, SoapFault
 
 __all__ = ["OnvifQuirks", "OnvifFaults", "PtzTimer", "Ctx", "Handler", "INTERNAL_HOST",
@@ -40,6 +41,13 @@ class OnvifQuirks:
     malformed_events: bool = False  # adds an event with a bad UtcTime and no Data to each batch
     snapshot: bool = True  # False: GetSnapshotUri faults (no snapshot support)
     wsse_tolerance_s: float = 5.0
+    # Profile M licence-plate recognition (simulators/onvif/lpr.py)
+    lpr: bool = False  # advertise a plate-read topic and deliver plate reads on it
+    lpr_topic: str = "tns1:RuleEngine/Recognition/LicensePlate"  # or a non-standard one
+    lpr_rate_per_min: float = 0.0  # seeded random reads (0: only those a test adds)
+    lpr_repeat: bool = False  # each read is delivered again in the next PullMessages
+    lpr_replay_on_subscribe: int = 0  # a new subscription starts with the last N reads
+    lpr_image_bytes: int = 4096
 
 
 @dataclass(slots=True)
@@ -82,6 +90,7 @@ class Ctx:
     host: str  # host:port the device names in its URIs
     now: Callable[[], float]
     ptz_timer: PtzTimer
+    plates: PlateReadLog | None = None
 
     def url(self, path: str) -> str:
         return f"http://{self.host}{path}"

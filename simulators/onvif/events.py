@@ -17,6 +17,14 @@ from lxml import etree
 
 from simulators.camera.model import AlarmKind, CameraAlarm
 from simulators.onvif.context import Ctx, OnvifFaults
+from simulators.onvif.lpr import (
+    STANDARD_TOPIC,
+    SimRead,
+    alarm_description,
+    event_properties,
+    plate_description,
+    plate_message,
+)
 from simulators.onvif.soap import (
     Request,
     SoapFault,
@@ -57,6 +65,8 @@ class Subscription:
     cursor: int  # last model alarm sequence delivered
     initial: list[tuple[AlarmKind, bool]] = field(default_factory=list)
     pulling: bool = False
+    plate_cursor: int = 0  # last plate read delivered (seq)
+    plate_again: list[SimRead] = field(default_factory=list)  # the lpr_repeat quirk
 
 
 def _resource_unknown(ctx: Ctx, what: str) -> SoapFault:
@@ -141,6 +151,8 @@ class PullPoints:
         ctx.model.advance(now)
         s = Subscription(self._next, ttl, now + ttl, ctx.model.alarms[-1].seq
                          if ctx.model.alarms else 0)
+        if ctx.plates is not None:
+            s.plate_cursor = max(0, ctx.plates.last_seq - ctx.quirks.lpr_replay_on_subscribe)
         s.initial = [(k, ctx.model.active[k]) for k in
                      (AlarmKind.MOTION, AlarmKind.TAMPER, AlarmKind.VIDEO_LOSS)]
         self.subs[s.idx] = s
@@ -212,7 +224,49 @@ class PullPoints:
             s.cursor = alarm.seq
             if alarm.kind != AlarmKind.IO:
                 out.append(_alarm_message(ctx, alarm))
+        if ctx.plates is not None and ctx.quirks.lpr:
+            self._collect_plates(ctx, s, limit, out)
         return out
+
+    def _collect_plates(self, ctx: Ctx, s: Subscription, limit: int,
+                        out: list[etree._Element]) -> None:
+        assert ctx.plates is not None
+        ctx.plates.advance(ctx.model, ctx.now())
+        topic = ctx.quirks.lpr_topic
+        again, s.plate_again = s.plate_again, []
+        for read in again:
+            out.append(plate_message(read, topic))
+            self.counts["plate_repeated"] += 1
+        for read in ctx.plates.after(s.plate_cursor):
+            if len(out) >= limit:
+                break
+            s.plate_cursor = read.seq
+            out.append(plate_message(read, topic))
+            self.counts["plate_reads"] += 1
+            if ctx.quirks.lpr_repeat:
+                s.plate_again.append(read)
+
+    def properties(self, ctx: Ctx, req: Request) -> list[etree._Element]:
+        """GetEventProperties: the alarm topics of the current topic style and, on a Profile M
+        device, its plate-read topic."""
+        self.counts["properties"] += 1
+        topics: list[tuple[str, etree._Element]] = []
+        if ctx.quirks.topic_style == "rule_engine":
+            for topic, item, _ in _RULE_ENGINE.values():
+                topics.append((topic, alarm_description(item, [
+                    ("VideoSourceConfigurationToken", "tt:ReferenceToken"),
+                    ("VideoAnalyticsConfigurationToken", "tt:ReferenceToken"),
+                    ("Rule", "xs:string")])))
+        else:
+            for kind, topic in _VIDEO_SOURCE.items():
+                if kind in (AlarmKind.MOTION, AlarmKind.TAMPER):
+                    topics.append((topic, alarm_description("State", [
+                        ("Source", "tt:ReferenceToken")])))
+        topics.append((_VIDEO_SOURCE[AlarmKind.VIDEO_LOSS], alarm_description(
+            "State", [("Source", "tt:ReferenceToken")])))
+        if ctx.quirks.lpr:
+            topics.append((ctx.quirks.lpr_topic or STANDARD_TOPIC, plate_description()))
+        return [event_properties(topics)]
 
 
 def _alarm_message(ctx: Ctx, alarm: CameraAlarm) -> etree._Element:

@@ -28,6 +28,7 @@ NS: dict[str, str] = {
     "ter": "http://www.onvif.org/ver10/error",
     "tns1": "http://www.onvif.org/ver10/topics",
     "wsnt": "http://docs.oasis-open.org/wsn/b-2",
+    "wstop": "http://docs.oasis-open.org/wsn/t-1",
     "wsa": "http://www.w3.org/2005/08/addressing",
     "wsrf-rw": "http://docs.oasis-open.org/wsrf/rw-2",
     "wsrf-bf": "http://docs.oasis-open.org/wsrf/bf-2",
