@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,40 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.gbt20999.adapter import Gbt20999Adapter
+from benchlib import cpu_of, percentile, rss_mb
+
 from gateway.adapters import AdapterCatalog
 from gateway.config import validate_config
 from gateway.model import SignalControllerState
 from gateway.service import Gateway
 from gateway.yamlsource import Located
-
-
-def cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return -1.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def catalog() -> AdapterCatalog:
-    """The discovered adapters, plus gbt20999 if its entry point is not declared yet."""
-    found = AdapterCatalog.discover()
-    if found.get("gbt20999") is None:
-        found = AdapterCatalog({**dict(found.items()), "gbt20999": Gbt20999Adapter},
-                               found.broken)
-    return found
 
 
 async def bench(n: int, seconds: float, interval: float, warmup: float,
@@ -79,7 +51,7 @@ async def bench(n: int, seconds: float, interval: float, warmup: float,
                    for d in fleet["devices"]]
         with tempfile.TemporaryDirectory() as tmp:
             raw = {"store": {"path": f"{tmp}/bench.db"}, "devices": devices}
-            adapters = catalog()
+            adapters = AdapterCatalog.discover()
             loaded = validate_config(Located(raw, {}, "<bench>"), adapters, Path(tmp))
             gw = Gateway(loaded, adapters, seed=0)
             await gw.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ async def check_command_authorization(subject: Subject, tmp_path: Path) -> None:
         name, args = sample_command(subject, handle)
         status, body = await rig.command(name, args, token=None)
         assert status == 401, (status, body)
-        status, body = await rig.command(name, args, token="not-a-token-0123456789")
+        status, body = await rig.command(name, args, token=secrets.token_urlsafe(24))
         assert status == 401, (status, body)
         status, body = await rig.command(name, args, token=VIEWER_TOKEN)
         assert status == 403, (status, body)
