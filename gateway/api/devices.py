@@ -11,7 +11,7 @@ from aiohttp import web
 from gateway.api.auth import Forbidden, Unauthorized
 from gateway.api.keys import AUTH, GATEWAY
 from gateway.api.params import int_param
-from gateway.api.views import device_view, state_view
+from gateway.api.views import device_view, state_json
 from gateway.sdk.adapter import Capability, SnapshotAdapter
 from gateway.sdk.errors import DeviceTimeout, InvalidArguments, JunctionError, Unsupported
 from gateway.service import CommandFailure
@@ -48,13 +48,13 @@ async def get_device(request: web.Request) -> web.Response:
 async def get_state(request: web.Request) -> web.Response:
     request.app[AUTH].require_read(request)
     rt = request.app[GATEWAY].registry.get(request.match_info["id"])
-    body = state_view(rt)
+    body = state_json(rt)
     if body is None:
         h = rt.health.health
         return web.json_response(
             {"error": "no_state", "message": f"no state read from {rt.id} yet",
              "health": h.status.value, "reason": h.reason}, status=503)
-    return web.json_response(body)
+    return web.Response(body=body, content_type="application/json")
 
 
 @routes.get("/api/v1/devices/{id}/health")
