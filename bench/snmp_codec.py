@@ -1,7 +1,8 @@
 """Micro-benchmark of the SNMP codec: ours vs pysnmp/pyasn1, one JSON line on stdout.
 
 Why: the poller's CPU budget is set by these numbers (encode a 30-varbind GET, decode its
-30-varbind response); the README and the lead's capacity plan quote them.
+30-varbind response); the README and the lead's capacity plan quote them. `columns` is the
+poller's path (RequestTemplate.decode_response: values in request order, no VarBind objects).
 Run: python bench/snmp_codec.py [--n 2000]
 """
 
@@ -91,6 +92,7 @@ def main() -> None:
         "ours_encode_get30_us": enc_us,
         "ours_template_encode_get30_us": per_op_us(lambda: tmpl.encode(12345678), n * 10),
         "ours_decode_resp30_us": dec_us,
+        "ours_decode_resp30_columns_us": per_op_us(lambda: tmpl.decode_response(resp), n),
         "response_bytes": len(resp),
     }
     if not args.no_pysnmp:

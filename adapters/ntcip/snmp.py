@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from gateway.sdk import CommandRejected, Diagnostics, ProtocolError
-from gateway.sdk.snmp import OID, ErrorStatus, Message, SnmpClient, Tag, VarBind, format_oid
+from gateway.sdk.snmp import OID, ErrorStatus, GetResponse, SnmpClient, Tag, VarBind, format_oid
 
 __all__ = ["Values", "Device"]
 
@@ -53,24 +54,24 @@ class Device:
         self.max_varbinds = max_varbinds
         self.diagnostics = diagnostics
 
-    async def _get(self, oids: Sequence[OID], record: bool) -> Message:
+    async def _get(self, oids: Sequence[OID], record: bool) -> GetResponse:
         if not record:
-            return await self.client.get(self.host, self.port, self.community, oids,
-                                         version=self.version, timeout_s=self.timeout_s)
+            return await self.client.get_values(self.host, self.port, self.community, oids,
+                                                version=self.version, timeout_s=self.timeout_s)
         started = time.perf_counter()
         summary = f"get {len(oids)} varbinds from {format_oid(oids[0])}"
         try:
-            msg = await self.client.get(self.host, self.port, self.community, oids,
-                                        version=self.version, timeout_s=self.timeout_s)
+            resp = await self.client.get_values(self.host, self.port, self.community, oids,
+                                                version=self.version, timeout_s=self.timeout_s)
         except Exception as err:
             self.diagnostics.record("get", summary, getattr(err, "reason", "internal"), str(err),
                                     (time.perf_counter() - started) * 1000)
             raise
         self.diagnostics.record("get", summary, "ok",
-                                f"{_status_name(msg.error_status)} index={msg.error_index} "
-                                f"{len(msg.varbinds)} varbinds",
+                                f"{_status_name(resp.error_status)} index={resp.error_index} "
+                                f"{len(resp.values)} varbinds",
                                 (time.perf_counter() - started) * 1000)
-        return msg
+        return resp
 
     async def read_many(self, oids: Sequence[OID], *, record: bool = False) -> Values:
         """GET every OID, in batches of at most `max_varbinds`. Raises the client's errors
@@ -79,8 +80,8 @@ class Device:
         pending = list(oids)
         while pending:
             batch = pending[: self.max_varbinds]
-            msg = await self._get(batch, record)
-            status = msg.error_status
+            resp = await self._get(batch, record)
+            status = resp.error_status
             if status == ErrorStatus.TOO_BIG:
                 if len(batch) == 1:
                     raise ProtocolError(f"device answers tooBig for one varbind "
@@ -88,7 +89,7 @@ class Device:
                 self.max_varbinds = max(1, len(batch) // 2)
                 continue
             if status == ErrorStatus.NO_SUCH_NAME:
-                index = msg.error_index
+                index = resp.error_index
                 if not 1 <= index <= len(batch):
                     raise ProtocolError(f"noSuchName with bad error-index {index}")
                 out.missing.add(batch[index - 1])
@@ -96,17 +97,17 @@ class Device:
                 continue
             if status != ErrorStatus.NO_ERROR:
                 raise ProtocolError(f"device answered error {_status_name(status)} "
-                                    f"(index {msg.error_index})")
-            if len(msg.varbinds) != len(batch) or \
-                    any(vb.oid != oid for vb, oid in zip(msg.varbinds, batch, strict=True)):
-                raise ProtocolError("response varbinds do not match the request")
-            for vb in msg.varbinds:
-                if vb.tag in _EXCEPTIONS:
-                    out.missing.add(vb.oid)
-                else:
-                    out.by_oid[vb.oid] = (vb.tag, vb.value)
-                    if type(vb.value) is int:
-                        out.ints[vb.oid] = vb.value
+                                    f"(index {resp.error_index})")
+            out.by_oid.update(zip(batch, zip(resp.tags, resp.values, strict=True), strict=True))
+            if resp.ints_only:  # the usual poll: no per-value work in Python
+                out.ints.update(zip(batch, cast("list[int]", resp.values), strict=True))
+            else:
+                for oid, tag, value in zip(batch, resp.tags, resp.values, strict=True):
+                    if tag in _EXCEPTIONS:
+                        out.missing.add(oid)
+                        del out.by_oid[oid]
+                    elif type(value) is int:
+                        out.ints[oid] = value
             del pending[: len(batch)]
         return out
 

@@ -25,11 +25,13 @@ from gateway.sdk.snmp.message import (
     format_oid,
     parse_oid,
 )
+from gateway.sdk.snmp.response import GetResponse
 from gateway.sdk.snmp.template import RequestTemplate
 
 __all__ = [
     "OID",
     "ErrorStatus",
+    "GetResponse",
     "Message",
     "PduType",
     "RequestTemplate",

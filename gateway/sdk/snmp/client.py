@@ -14,9 +14,9 @@ import asyncio
 import ipaddress
 import random
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from gateway.sdk.errors import ConfigError, ProtocolError
 from gateway.sdk.snmp.ber import SnmpDecodeError
@@ -37,6 +37,7 @@ from gateway.sdk.snmp.message import (
     encode_message,
     format_oid,
 )
+from gateway.sdk.snmp.response import GetResponse, response_id
 from gateway.sdk.snmp.template import RequestTemplate
 
 __all__ = [
@@ -48,13 +49,14 @@ __all__ = [
 ]
 
 Addr = tuple[str, int]
+T = TypeVar("T")
 _RCVBUF = 4 * 1024 * 1024
 _ID_LIMIT = 1 << 31
 _TEMPLATE_CACHE_MAX = 4096
 _ERROR_MEMORY_MAX = 4096
 
 
-def _expire(fut: asyncio.Future[Message | None]) -> None:
+def _expire(fut: asyncio.Future[Any]) -> None:
     if not fut.done():
         fut.set_result(None)  # None = timed out; the waiter builds the exception
 
@@ -65,7 +67,7 @@ class _Endpoint(asyncio.DatagramProtocol):
     def __init__(self, client: SnmpClient, max_in_flight: int) -> None:
         self.client = client
         self.transport: asyncio.DatagramTransport | None = None
-        self.pending: dict[int, tuple[Addr, asyncio.Future[Message | None]]] = {}
+        self.pending: dict[int, tuple[Addr, asyncio.Future[Any], Callable[[bytes], Any]]] = {}
         self.sem = asyncio.Semaphore(max_in_flight)
         self.load = 0
         self.next_id = random.randrange(1, _ID_LIMIT)
@@ -78,26 +80,40 @@ class _Endpoint(asyncio.DatagramProtocol):
         return rid
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        """Route the datagram to its request by request-id and source, then decode it with
+        that request's decoder. An undecodable datagram is counted and remembered; the
+        request keeps waiting (a good answer may still come)."""
         client = self.client
         stats = client.stats
         source = (str(addr[0]), int(addr[1]))
+        rid = response_id(data)
+        if rid is None:  # an unusual header: the full decoder decides what it is
+            try:
+                msg = decode_message(data)
+            except SnmpDecodeError as err:
+                stats["decode_errors"] += 1
+                client._note_decode_error(source, str(err))
+                return
+            if msg.pdu_type != PduType.RESPONSE:
+                stats["dropped"] += 1
+                return
+            rid = msg.request_id
+        entry = self.pending.get(rid)
+        if entry is None or entry[0] != source or entry[1].done():
+            stats["dropped"] += 1
+            return
         try:
-            msg = decode_message(data)
+            result = entry[2](data)
         except SnmpDecodeError as err:
             stats["decode_errors"] += 1
             client._note_decode_error(source, str(err))
             return
-        entry = self.pending.get(msg.request_id)
-        if (
-            entry is None
-            or entry[0] != source
-            or msg.pdu_type != PduType.RESPONSE
-            or entry[1].done()
-        ):
-            stats["dropped"] += 1
+        except ProtocolError as err:
+            stats["received"] += 1
+            entry[1].set_exception(err)
             return
         stats["received"] += 1
-        entry[1].set_result(msg)
+        entry[1].set_result(result)
 
     def error_received(self, exc: Exception) -> None:
         key = "refused" if isinstance(exc, ConnectionRefusedError) else "socket_errors"
@@ -107,7 +123,7 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.fail_all()
 
     def fail_all(self) -> None:
-        for _, fut in list(self.pending.values()):
+        for _, fut, _ in list(self.pending.values()):
             if not fut.done():
                 fut.set_exception(SnmpClientClosed("SNMP client closed"))
 
@@ -233,6 +249,20 @@ class SnmpClient:
         Returns the response even when its error-status is non-zero (see raise_for_status).
         Raises SnmpTimeout, SnmpDecodeError, SnmpClientClosed, SnmpEncodeError, ConfigError.
         """
+        encode: Callable[[int], bytes]
+        if isinstance(message, RequestTemplate):
+            encode = message.encode
+        else:
+            def encode(rid: int) -> bytes:
+                return encode_message(replace(message, request_id=rid))
+        result: Message = await self._exchange(host, port, encode, _decode_response,
+                                               timeout_s)
+        return result
+
+    async def _exchange(self, host: str, port: int, encode: Callable[[int], bytes],
+                        decode: Callable[[bytes], T], timeout_s: float) -> T:
+        """Send encode(request_id) and await the answer from (host, port), decoded by
+        `decode` (which may raise SnmpDecodeError or ProtocolError)."""
         ip = self._hosts.get(host)
         if ip is None:
             ip = await self._resolve(host)
@@ -248,12 +278,9 @@ class SnmpClient:
                 if self._closed or transport is None or transport.is_closing():
                     raise SnmpClientClosed("SNMP client closed")
                 rid = endpoint.allocate_id()
-                if isinstance(message, RequestTemplate):
-                    data = message.encode(rid)
-                else:
-                    data = encode_message(replace(message, request_id=rid))
-                fut: asyncio.Future[Message | None] = loop.create_future()
-                endpoint.pending[rid] = (addr, fut)
+                data = encode(rid)
+                fut: asyncio.Future[T | None] = loop.create_future()
+                endpoint.pending[rid] = (addr, fut, decode)
                 started = loop.time()
                 handle = loop.call_later(timeout_s, _expire, fut)
                 try:
@@ -324,6 +351,16 @@ class SnmpClient:
         tmpl = self.template(version, community, PduType.GET, oids)
         return await self.request(host, port, tmpl, timeout_s=timeout_s)
 
+    async def get_values(
+        self, host: str, port: int, community: bytes, oids: Sequence[OID], *,
+        version: int = 1, timeout_s: float = 2.0,
+    ) -> GetResponse:
+        """GET, answered in columns aligned with `oids` (the poller's path: no VarBind
+        objects; see gateway/sdk/snmp/response.py). A response naming other OIDs raises
+        ProtocolError."""
+        tmpl = self.template(version, community, PduType.GET, oids)
+        return await self._exchange(host, port, tmpl.encode, tmpl.decode_response, timeout_s)
+
     async def get_next(
         self, host: str, port: int, community: bytes, oids: Sequence[OID], *,
         version: int = 1, timeout_s: float = 2.0,
@@ -392,3 +429,10 @@ class SnmpClient:
 
 def _load(endpoint: _Endpoint) -> int:
     return endpoint.load
+
+
+def _decode_response(data: bytes) -> Message:
+    msg = decode_message(data)
+    if msg.pdu_type != PduType.RESPONSE:  # routed by a header that only looked like one
+        raise SnmpDecodeError(f"expected a RESPONSE PDU, got 0x{msg.pdu_type:02x}")
+    return msg

@@ -20,6 +20,7 @@ from gateway.sdk.snmp.message import (
     decode_message,
     encode_varbind,
 )
+from gateway.sdk.snmp.response import GetResponse, ResponseShape
 
 __all__ = ["RequestTemplate"]
 
@@ -31,7 +32,7 @@ class RequestTemplate:
     `error_index` are non-repeaters and max-repetitions.
     """
 
-    __slots__ = ("_prefixes", "_tail", "community", "pdu_type", "varbinds", "version")
+    __slots__ = ("_prefixes", "_shape", "_tail", "community", "pdu_type", "varbinds", "version")
 
     def __init__(
         self,
@@ -70,6 +71,7 @@ class RequestTemplate:
                 b"\x30" + encode_length(body_len) + head + pdu_head + bytes((0x02, id_len))
             )
         self._prefixes = tuple(prefixes)
+        self._shape: ResponseShape | None = None
 
     @property
     def oids(self) -> tuple[OID, ...]:
@@ -88,6 +90,12 @@ class RequestTemplate:
             + request_id.to_bytes(size, "big", signed=True)
             + self._tail
         )
+
+    def decode_response(self, data: bytes) -> GetResponse:
+        """Decode the response to this GET into columns (see ResponseShape.decode)."""
+        if self._shape is None:
+            self._shape = ResponseShape(self.version, self.community, self.oids)
+        return self._shape.decode(data)
 
     def message(self, request_id: int) -> Message:
         """The Message this template encodes (for logging and tests)."""
