@@ -15,7 +15,7 @@ from adapters.ntcip import const as C
 from adapters.ntcip import mapping
 from adapters.ntcip.snmp import Values
 from gateway.model import (
-    Alarm,
+    ControlMode,
     ControlState,
     CycleState,
     DetectorState,
@@ -45,78 +45,92 @@ class Layout:
     extra: dict[str, OID] = field(default_factory=dict)
 
 
-_Parts = tuple[ControlState, list[PhaseState], list[DetectorState], list[Alarm],
-               list[PreemptState]]
-
-
 class StateBuilder:
-    __slots__ = ("layout", "_key", "_parts")
+    """One controller's state from one poll's values. Each part (control, phases, detectors,
+    preemption) is rebuilt only when its own raw values changed: detectors flicker with
+    traffic every poll, phases change every few seconds, control almost never."""
+
+    __slots__ = ("layout", "_phase_oids", "_detector_oids", "_control_oids", "_preempt_oids",
+                 "_control", "_phases", "_detectors", "_preemption")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self._key: tuple[object, ...] | None = None
-        self._parts: _Parts | None = None
-
-    def _mask(self, v: Values, base: OID, groups: int) -> int:
-        if groups == 1:
-            return (v.ints.get(base + (1,)) or 0) & 0xFF
-        return mapping.merge_groups([v.ints.get(base + (g,)) or 0
-                                     for g in range(1, groups + 1)])
+        self._phase_oids = tuple(C.PHASE_STATUS + (col, g)
+                                 for col in C.PHASE_STATUS_COLUMNS.values()
+                                 for g in range(1, layout.phase_groups + 1))
+        self._detector_oids = tuple(base + (g,) for base in (C.DETECTOR_ACTIVE,
+                                                              C.DETECTOR_ALARMS)
+                                    for g in range(1, layout.detector_groups + 1))
+        extras = ([layout.vendor_oid] if layout.vendor_oid else []) + list(layout.extra.values())
+        self._control_oids = (C.UNIT_CONTROL_STATUS, C.UNIT_FLASH_STATUS,
+                              C.COORD_PATTERN_STATUS, C.LOCAL_FREE_STATUS,
+                              C.SYSTEM_PATTERN_CONTROL, *extras)
+        self._preempt_oids = tuple(C.PREEMPT_STATE + (n,) for n in range(1, layout.preempts + 1))
+        # (raw values the part was built from, the part); parts are never mutated.
+        self._control: tuple[object, ControlState | None] = (None, None)
+        self._phases: tuple[object, list[PhaseState]] = (None, [])
+        self._detectors: tuple[object, list[DetectorState]] = (None, [])
+        self._preemption: tuple[object, list[PreemptState]] = (None, [])
 
     def build(self, v: Values, received: datetime, held: int | None,
               device_time: datetime | None = None) -> SignalControllerState:
         lay = self.layout
-        ucs, ufs = v.int(C.UNIT_CONTROL_STATUS), v.int(C.UNIT_FLASH_STATUS)
-        cps, lfs = v.int(C.COORD_PATTERN_STATUS), v.int(C.LOCAL_FREE_STATUS)
-        spc = v.int(C.SYSTEM_PATTERN_CONTROL)
-        masks = {name: self._mask(v, C.PHASE_STATUS + (col,), lay.phase_groups)
-                 for name, col in C.PHASE_STATUS_COLUMNS.items()}
-        det_active = self._mask(v, C.DETECTOR_ACTIVE, lay.detector_groups)
-        det_alarms = self._mask(v, C.DETECTOR_ALARMS, lay.detector_groups)
-        alarm_words = (v.int(C.SHORT_ALARM_STATUS), v.int(C.UNIT_ALARM_STATUS_1),
-                       v.int(C.UNIT_ALARM_STATUS_2))
-        preempts = tuple(v.int(C.PREEMPT_STATE + (n,)) for n in range(1, lay.preempts + 1))
-        extras = tuple(v.int(o) for o in ([lay.vendor_oid] if lay.vendor_oid else []) +
-                       list(lay.extra.values()))
-        key = (ucs, ufs, cps, lfs, spc, held, tuple(masks.values()), det_active, det_alarms,
-               alarm_words, preempts, extras)
-        if key != self._key or self._parts is None:
-            self._parts = self._parts_for(ucs, ufs, cps, lfs, spc, held, masks, det_active,
-                                          det_alarms, alarm_words, preempts, extras)
-            self._key = key
-        control, phases, detectors, alarms, preemption = self._parts
+        get = v.ints.get
+        raw = (tuple(map(get, self._control_oids)), held)
+        control = self._control[1]
+        if raw != self._control[0] or control is None:
+            control = self._build_control(*raw)
+            self._control = (raw, control)
+        flashing = control.mode is ControlMode.FLASH
+        raw_phases = (tuple(map(get, self._phase_oids)), flashing)
+        if raw_phases != self._phases[0]:
+            self._phases = (raw_phases, self._build_phases(*raw_phases))
+        raw_detectors = tuple(map(get, self._detector_oids))
+        if raw_detectors != self._detectors[0]:
+            groups = lay.detector_groups
+            self._detectors = (raw_detectors, mapping.detectors(
+                lay.detectors, _merge(raw_detectors[:groups]), _merge(raw_detectors[groups:])))
+        raw_preempts = tuple(map(get, self._preempt_oids))
+        if raw_preempts != self._preemption[0]:
+            self._preemption = (raw_preempts, [
+                PreemptState(number=n, active=s >= 4,
+                             state=mapping.PREEMPT_STATES.get(s, "unknown"))
+                for n, s in enumerate(raw_preempts, start=1) if s is not None])
+        alarms = mapping.alarms(get(C.SHORT_ALARM_STATUS), get(C.UNIT_ALARM_STATUS_1),
+                                get(C.UNIT_ALARM_STATUS_2))
         cycle = CycleState()
         if control.pattern is not None and control.pattern in lay.patterns:
             length, offset = lay.patterns[control.pattern]
-            timer = v.int(C.COORD_CYCLE_STATUS)
+            timer = get(C.COORD_CYCLE_STATUS)
             position = (length - timer) % length if timer is not None and length else None
             cycle = CycleState.model_construct(length_s=float(length), position_s=position,
                                                offset_s=float(offset))
         return SignalControllerState.model_construct(
             kind="signal_controller", device_time=device_time, received_at=received,
-            clock_offset_s=None, control=control, cycle=cycle, phases=phases, stage=None,
-            detectors=detectors, alarms=alarms, preemption=preemption)
+            clock_offset_s=None, control=control, cycle=cycle, phases=self._phases[1],
+            stage=None, detectors=self._detectors[1], alarms=alarms,
+            preemption=self._preemption[1])
 
-    def _parts_for(self, ucs: int | None, ufs: int | None, cps: int | None, lfs: int | None,
-                   spc: int | None, held: int | None, masks: dict[str, int], det_active: int,
-                   det_alarms: int, alarm_words: tuple[int | None, int | None, int | None],
-                   preempts: tuple[int | None, ...], extras: tuple[int | None, ...]) -> _Parts:
-        lay = self.layout
+    def _build_control(self, values: tuple[int | None, ...], held: int | None) -> ControlState:
+        ucs, ufs, cps, lfs, spc, *extras = values
         mode, source, pattern, reason = mapping.control_mode(ucs, ufs, cps, lfs)
         native: dict[str, int | str] = {
             k: value for k, value in (("unitControlStatus", ucs), ("unitFlashStatus", ufs),
                                       ("coordPatternStatus", cps), ("localFreeStatus", lfs),
                                       ("systemPatternControl", spc)) if value is not None}
-        names = (["vendorPattern"] if lay.vendor_oid else []) + list(lay.extra)
+        names = (["vendorPattern"] if self.layout.vendor_oid else []) + list(self.layout.extra)
         native.update({n: x for n, x in zip(names, extras, strict=True) if x is not None})
-        control = ControlState(mode=mode, source=source, pattern=pattern, reason=reason,
-                               central_hold=held is not None and ucs == 2 and spc == held,
-                               native=native)
-        flashing = mode.value == "flash"
-        phases = mapping.phases(lay.phases, masks, flashing, lay.flash_colours, lay.ped_phases)
-        detectors = mapping.detectors(lay.detectors, det_active, det_alarms)
-        alarms = mapping.alarms(*alarm_words)
-        preemption = [PreemptState(number=n, active=s >= 4,
-                                   state=mapping.PREEMPT_STATES.get(s, "unknown"))
-                      for n, s in enumerate(preempts, start=1) if s is not None]
-        return control, phases, detectors, alarms, preemption
+        return ControlState(mode=mode, source=source, pattern=pattern, reason=reason,
+                            central_hold=held is not None and ucs == 2 and spc == held,
+                            native=native)
+
+    def _build_phases(self, values: tuple[int | None, ...], flashing: bool) -> list[PhaseState]:
+        lay = self.layout
+        groups = lay.phase_groups
+        masks = {name: _merge(values[i * groups:(i + 1) * groups])
+                 for i, name in enumerate(C.PHASE_STATUS_COLUMNS)}
+        return mapping.phases(lay.phases, masks, flashing, lay.flash_colours, lay.ped_phases)
+
+
+def _merge(groups: tuple[int | None, ...]) -> int:
+    return mapping.merge_groups([g or 0 for g in groups])
