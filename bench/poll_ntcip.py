@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import cpu_of, percentile, rss_mb
+from benchlib import cpu_of, percentile, rss_mb, sample_staleness
 
 from gateway.adapters import AdapterCatalog
 from gateway.config import validate_config
@@ -53,16 +53,7 @@ async def bench(n: int, seconds: float, interval: float, warmup: float) -> dict[
                 errors0 = sum(sum(rt.diagnostics.errors_by_reason.values())
                               for rt in gw.registry)
                 t0 = time.monotonic()
-                ages: list[float] = []
-                never = 0
-                while time.monotonic() - t0 < seconds:
-                    await asyncio.sleep(0.5)
-                    now = time.time()
-                    for rt in gw.registry:
-                        if rt.state is None:
-                            never += 1
-                        else:
-                            ages.append(now - rt.state.received_at.timestamp())
+                ages, never = await sample_staleness(gw, seconds)
                 elapsed = time.monotonic() - t0
                 polls = gw.scheduler.polls - polls0
                 cpu = time.process_time() - cpu0

@@ -29,6 +29,9 @@ __all__ = ["SqliteStore"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_EventRow = tuple[int | None, str, str, str, int | None, str]
+# Events kept while the disk fails (a few minutes of a large fleet); beyond, the oldest go.
+_PENDING_MAX = 500_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -69,7 +72,7 @@ CREATE INDEX IF NOT EXISTS violations_plate ON violations (plate, time);
 
 class SqliteStore:
     __slots__ = ("_path", "_conn", "_durable", "_executor", "_pending", "_flusher", "_retention",
-                 "_flush_interval_s", "_writes", "_records", "_evidence_bytes")
+                 "_flush_interval_s", "_writes", "_records", "_evidence_bytes", "_dropped")
 
     def __init__(self, path: str | Path, *, retention: int = 1_000_000,
                  flush_interval_s: float = 0.25) -> None:
@@ -77,13 +80,14 @@ class SqliteStore:
         self._conn: sqlite3.Connection | None = None
         self._durable: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="junction-store")
-        self._pending: list[Event] = []
+        self._pending: list[_EventRow] = []  # rows built as events come: no burst at flush
         self._flusher: asyncio.Task[None] | None = None
         self._retention = retention
         self._flush_interval_s = flush_interval_s
         self._writes = 0
         self._records = 0
         self._evidence_bytes = 0
+        self._dropped = 0
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
         conn = self._durable if durable else self._conn
@@ -121,7 +125,13 @@ class SqliteStore:
         self._executor.shutdown(wait=True)
 
     def enqueue_event(self, event: Event) -> None:
-        self._pending.append(event)
+        if len(self._pending) >= _PENDING_MAX:  # the disk has been failing for a long while
+            del self._pending[:_PENDING_MAX // 10]
+            self._dropped += _PENDING_MAX // 10
+            log.error("event=store_events_dropped dropped_total=%d", self._dropped)
+        self._pending.append((event.id, event.type.value, event.device, event.time.isoformat(),
+                              event.hires_code,
+                              json.dumps(event.data, separators=(",", ":"), default=str)))
 
     async def _flush_loop(self) -> None:
         while True:
@@ -135,9 +145,7 @@ class SqliteStore:
     async def flush(self) -> None:
         if not self._pending:
             return
-        batch, self._pending = self._pending, []
-        rows = [(e.id, e.type.value, e.device, e.time.isoformat(), e.hires_code,
-                 json.dumps(e.data, separators=(",", ":"), default=str)) for e in batch]
+        rows, self._pending = self._pending, []
         self._writes += 1
         trim = self._writes % 100 == 0
         retention = self._retention
@@ -152,7 +160,7 @@ class SqliteStore:
         try:
             await self._run(write)
         except sqlite3.Error:
-            self._pending[:0] = batch
+            self._pending[:0] = rows
             raise
 
     async def last_event_id(self) -> int:
