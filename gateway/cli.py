@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Coroutine
 from typing import Any
 
+from gateway import eventloop
 from gateway.adapters import AdapterCatalog
 from gateway.config import load_config
 from gateway.northbound.config import NorthboundHandle
@@ -23,11 +23,17 @@ def _logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def _run(main: Coroutine[Any, Any, None]) -> int:
+def _run(main: Coroutine[Any, Any, None], loop: str) -> int:
     """Run the service; a startup problem (port in use, bad setting) is one line, not a
     traceback."""
     try:
-        asyncio.run(main)
+        eventloop.loop_factory(loop)
+    except RuntimeError as err:  # uvloop missing on this platform
+        main.close()
+        print(f"junction: {err}", file=sys.stderr)
+        return 2
+    try:
+        eventloop.run(main, loop)
     except (JunctionError, OSError) as err:
         print(f"junction: {err}", file=sys.stderr)
         return 2
@@ -42,7 +48,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.demo import run_demo
 
     return _run(run_demo(args.port, args.operator_token, args.store,
-                         ntcip_port=args.ntcip_port, gat1049_port=args.gat1049_port))
+                         ntcip_port=args.ntcip_port, gat1049_port=args.gat1049_port),
+                args.loop)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -69,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  GA/T 1049 server (TCP) at {_addr(northbound.gat1049_address)}",
                   flush=True)
 
-    return _run(serve_until_signal(gateway, api.host, api.port, on_ready=ready))
+    return _run(serve_until_signal(gateway, api.host, api.port, on_ready=ready), args.loop)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -167,6 +174,8 @@ def cmd_new_adapter(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="junction", description=__doc__)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--loop", choices=eventloop.LOOPS, default="uvloop",
+                        help="event loop for demo and serve (default: uvloop)")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="simulated devices + gateway on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)

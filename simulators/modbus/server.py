@@ -20,7 +20,7 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 __all__ = ["ServerFaults", "ServerQuirks", "RegisterFace", "ModbusServer"]
 
@@ -83,8 +83,7 @@ class _Connection(asyncio.Protocol):
         self.connected_at = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         self.connected_at = time.monotonic()
         self.server.connections.add(self)
 
