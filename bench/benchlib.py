@@ -34,7 +34,7 @@ def note(*parts: object) -> None:
 
 
 def emit(result: dict[str, Any]) -> None:
-    print(json.dumps(result), flush=True)
+    print(json.dumps(result | {"event_loop": LOOP}), flush=True)
 
 
 def load() -> list[float]:
@@ -95,9 +95,11 @@ def child(cmd: list[str], **popen: Any) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @contextlib.contextmanager
-def simulators(n: int) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
-    """N simulated NTCIP controllers in a child process; yields (process, fleet JSON)."""
-    cmd = [sys.executable, "-m", "simulators.ntcip", "--count", str(n), "--watch-stdin"]
+def simulators(n: int, module: str = "simulators.ntcip", *options: str
+               ) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
+    """N simulated devices (`python -m module`) in a child process; yields (process, the fleet
+    JSON line it prints: host and each device's id and port)."""
+    cmd = [sys.executable, "-m", module, "--count", str(n), *options, "--watch-stdin"]
     with child(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as sim:
         assert sim.stdout is not None
         line = sim.stdout.readline()
@@ -120,16 +122,19 @@ def read_json_line(proc: subprocess.Popen[bytes], timeout: float) -> dict[str, A
 
 
 def make_gateway(fleet: dict[str, Any], n: int, interval: float, tmp: str,
-                 extra: dict[str, Any] | None = None) -> Gateway:
-    """A Gateway polling the first n devices of the fleet, configured like poll_ntcip.py."""
+                 extra: dict[str, Any] | None = None, adapter: str = "ntcip",
+                 device: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Gateway:
+    """A Gateway polling the first n devices of the fleet at `interval` (timeout 0.8 s at
+    most); `device` adds adapter-specific fields to each device entry."""
     from gateway.adapters import AdapterCatalog
     from gateway.config import validate_config
     from gateway.service import Gateway
     from gateway.yamlsource import Located
 
-    devices = [{"id": d["id"], "kind": "signal_controller", "adapter": "ntcip",
+    devices = [{"id": d["id"], "kind": "signal_controller", "adapter": adapter,
                 "endpoint": {"host": fleet["host"], "port": d["port"]},
-                "poll": {"interval_s": interval, "timeout_s": min(0.8, interval)}}
+                "poll": {"interval_s": interval, "timeout_s": min(0.8, interval)},
+                **(device(d) if device else {})}
                for d in fleet["devices"][:n]]
     raw = {"store": {"path": f"{tmp}/bench.db"}, "devices": devices, **(extra or {})}
     catalog = AdapterCatalog.discover()
@@ -158,16 +163,60 @@ async def sample_staleness(gw: Gateway, seconds: float) -> tuple[list[float], in
     return ages, never
 
 
+LOOP = os.environ.get("JUNCTION_LOOP", "uvloop")  # the gateway's default; "asyncio" to compare
+
+
+async def measure_polling(gw: Gateway, sim_pid: int, n: int, interval: float,
+                          seconds: float) -> dict[str, Any]:
+    """The poll benches' window: polls/s against the schedule, errors, staleness, gateway CPU
+    (this process) per 1,000 polls, simulator CPU, RSS."""
+    def errors() -> int:
+        return sum(sum(rt.diagnostics.errors_by_reason.values()) for rt in gw.registry)
+
+    ok_before = sum(1 for rt in gw.registry if rt.state is not None)
+    polls0, cpu0, sim_cpu0, errors0 = (gw.scheduler.polls, time.process_time(),
+                                       cpu_of(sim_pid), errors())
+    t0 = time.monotonic()
+    ages, never = await sample_staleness(gw, seconds)
+    elapsed = time.monotonic() - t0
+    polls = gw.scheduler.polls - polls0
+    cpu = time.process_time() - cpu0
+    sim_cpu = cpu_of(sim_pid) - sim_cpu0
+    reasons: dict[str, int] = {}
+    for rt in gw.registry:
+        for reason, count in rt.diagnostics.errors_by_reason.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    return {
+        "controllers": n, "interval_s": interval, "seconds": round(elapsed, 2),
+        "polls_per_s": round(polls / elapsed, 1),
+        "scheduled_polls_per_s": round(n / interval, 1),
+        "errors_in_window": errors() - errors0, "errors_by_reason_total": reasons,
+        "devices_up": sum(1 for rt in gw.registry if rt.health.status.value == "up"),
+        "devices_with_state_after_warmup": ok_before, "samples_without_state": never,
+        "staleness_p50_s": round(percentile(ages, 0.5), 3),
+        "staleness_p99_s": round(percentile(ages, 0.99), 3),
+        "gateway_cpu_s_per_1000_polls": round(cpu / max(polls, 1) * 1000, 3),
+        "gateway_cpu_cores": round(cpu / elapsed, 3),
+        "simulator_cpu_cores": round(sim_cpu / elapsed, 3),
+        "gateway_rss_mb": round(rss_mb(), 1),
+        "overruns": gw.scheduler.overruns,
+        "load": load(),
+    }
+
+
 def run(main: Callable[[], Awaitable[T]]) -> T:
-    """asyncio.run, with SIGTERM treated like Ctrl-C (the main task is cancelled, so every
-    `finally` and context manager runs and child processes are stopped)."""
+    """Run the bench on the gateway's event loop (JUNCTION_LOOP, default uvloop), with
+    SIGTERM treated like Ctrl-C (the main task is cancelled, so every `finally` and context
+    manager runs and child processes are stopped)."""
+    from gateway import eventloop
+
     async def wrapper() -> T:
         task = asyncio.current_task()
         assert task is not None
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         return await main()
     try:
-        return asyncio.run(wrapper())
+        return eventloop.run(wrapper(), LOOP)
     except (KeyboardInterrupt, asyncio.CancelledError):
         note("interrupted: child processes stopped")
         raise SystemExit(130) from None

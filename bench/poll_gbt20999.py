@@ -17,98 +17,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchlib import emit, make_gateway, measure_polling, run, simulators
 
-from benchlib import cpu_of, percentile, rss_mb
-
-from gateway.adapters import AdapterCatalog
-from gateway.config import validate_config
 from gateway.model import SignalControllerState
-from gateway.service import Gateway
-from gateway.yamlsource import Located
 
 
 async def bench(n: int, seconds: float, interval: float, warmup: float,
-                transport: str) -> dict[str, object]:
-    sim = subprocess.Popen([sys.executable, "-m", "simulators.gbt20999", "--count", str(n),
-                            "--transport", transport, "--watch-stdin"],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           cwd=Path(__file__).resolve().parent.parent)
-    try:
-        assert sim.stdout is not None
-        fleet = json.loads(sim.stdout.readline())
-        devices = [{"id": d["id"], "kind": "signal_controller", "adapter": "gbt20999",
-                    "profile": "gbt20999/standard", "options": {"transport": transport},
-                    "endpoint": {"host": fleet["host"], "port": d["port"]},
-                    "poll": {"interval_s": interval, "timeout_s": min(0.8, interval)}}
-                   for d in fleet["devices"]]
-        with tempfile.TemporaryDirectory() as tmp:
-            raw = {"store": {"path": f"{tmp}/bench.db"}, "devices": devices}
-            adapters = AdapterCatalog.discover()
-            loaded = validate_config(Located(raw, {}, "<bench>"), adapters, Path(tmp))
-            gw = Gateway(loaded, adapters, seed=0)
-            await gw.start()
-            try:
-                await asyncio.sleep(warmup)
-                ok_before = sum(1 for rt in gw.registry if rt.state is not None)
-                polls0, cpu0, sim_cpu0 = gw.scheduler.polls, time.process_time(), cpu_of(sim.pid)
-                errors0 = sum(sum(rt.diagnostics.errors_by_reason.values())
-                              for rt in gw.registry)
-                t0 = time.monotonic()
-                ages: list[float] = []
-                never = 0
-                while time.monotonic() - t0 < seconds:
-                    await asyncio.sleep(0.5)
-                    now = time.time()
-                    for rt in gw.registry:
-                        if rt.state is None:
-                            never += 1
-                        else:
-                            ages.append(now - rt.state.received_at.timestamp())
-                elapsed = time.monotonic() - t0
-                polls = gw.scheduler.polls - polls0
-                cpu = time.process_time() - cpu0
-                sim_cpu = cpu_of(sim.pid) - sim_cpu0
-                errors = sum(sum(rt.diagnostics.errors_by_reason.values())
-                             for rt in gw.registry) - errors0
-                reasons: dict[str, int] = {}
-                for rt in gw.registry:
-                    for reason, count in rt.diagnostics.errors_by_reason.items():
-                        reasons[reason] = reasons.get(reason, 0) + count
-                up = sum(1 for rt in gw.registry if rt.health.status.value == "up")
-                reports = sum(int(rt.state.control.native.get("reports", 0))
-                              for rt in gw.registry
-                              if isinstance(rt.state, SignalControllerState))
-            finally:
-                await gw.stop()
-    finally:
-        sim.stdin.close()  # type: ignore[union-attr]
-        sim.wait(timeout=30)
-    return {
-        "bench": "poll_gbt20999", "transport": transport, "controllers": n,
-        "interval_s": interval,
-        "seconds": round(elapsed, 2),
-        "polls_per_s": round(polls / elapsed, 1),
-        "scheduled_polls_per_s": round(n / interval, 1),
-        "errors_in_window": errors, "errors_by_reason_total": reasons,
-        "devices_up": up, "devices_with_state_after_warmup": ok_before,
-        "samples_without_state": never,
-        "staleness_p50_s": round(percentile(ages, 0.5), 3),
-        "staleness_p99_s": round(percentile(ages, 0.99), 3),
-        "gateway_cpu_s_per_1000_polls": round(cpu / max(polls, 1) * 1000, 3),
-        "gateway_cpu_cores": round(cpu / elapsed, 3),
-        "simulator_cpu_cores": round(sim_cpu / elapsed, 3),
-        "gateway_rss_mb": round(rss_mb(), 1),
-        "overruns": gw.scheduler.overruns,
-        "reports_received": reports,
-    }
+                transport: str) -> dict[str, Any]:
+    with simulators(n, "simulators.gbt20999", "--transport", transport) as (sim, fleet), \
+            tempfile.TemporaryDirectory() as tmp:
+        gw = make_gateway(fleet, n, interval, tmp, adapter="gbt20999", device=lambda d: {
+            "profile": "gbt20999/standard", "options": {"transport": transport}})
+        await gw.start()
+        try:
+            await asyncio.sleep(warmup)
+            result = await measure_polling(gw, sim.pid, n, interval, seconds)
+            reports = sum(int(rt.state.control.native.get("reports", 0))
+                          for rt in gw.registry if isinstance(rt.state, SignalControllerState))
+        finally:
+            await gw.stop()
+    return {"bench": "poll_gbt20999", "transport": transport} | result | {
+        "reports_received": reports}
+
 
 
 def main() -> None:
@@ -119,9 +52,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--transport", choices=("tcp", "udp"), default="tcp")
     args = parser.parse_args()
-    result = asyncio.run(bench(args.controllers, args.seconds, args.interval, args.warmup,
-                               args.transport))
-    print(json.dumps(result), flush=True)
+    emit(run(lambda: bench(args.controllers, args.seconds, args.interval, args.warmup,
+                             args.transport)))
 
 
 if __name__ == "__main__":

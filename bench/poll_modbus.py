@@ -14,97 +14,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchlib import cpu_of, percentile, rss_mb
-
-from gateway.adapters import AdapterCatalog
-from gateway.config import validate_config
-from gateway.service import Gateway
-from gateway.yamlsource import Located
+from benchlib import emit, make_gateway, measure_polling, run, simulators
 
 
 async def bench(n: int, seconds: float, interval: float, warmup: float,
-                profile: str) -> dict[str, object]:
-    sim = subprocess.Popen([sys.executable, "-m", "simulators.modbus", "--count", str(n),
-                            "--profile", profile, "--watch-stdin"], stdin=subprocess.PIPE,
-                           stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
-    try:
-        assert sim.stdout is not None
-        fleet = json.loads(sim.stdout.readline())
-        devices = [{"id": d["id"], "kind": "signal_controller", "adapter": "modbus",
-                    "profile": d["profile"],
-                    "endpoint": {"host": fleet["host"], "port": d["port"]},
-                    "poll": {"interval_s": interval, "timeout_s": min(0.8, interval)},
-                    "options": {"plans": d["plans"]}}
-                   for d in fleet["devices"]]
-        with tempfile.TemporaryDirectory() as tmp:
-            raw = {"store": {"path": f"{tmp}/bench.db"}, "devices": devices}
-            catalog = AdapterCatalog.discover()
-            loaded = validate_config(Located(raw, {}, "<bench>"), catalog, Path(tmp))
-            gw = Gateway(loaded, catalog, seed=0)
-            await gw.start()
-            try:
-                await asyncio.sleep(warmup)
-                ok_before = sum(1 for rt in gw.registry if rt.state is not None)
-                polls0, cpu0, sim_cpu0 = gw.scheduler.polls, time.process_time(), cpu_of(sim.pid)
-                errors0 = sum(sum(rt.diagnostics.errors_by_reason.values())
-                              for rt in gw.registry)
-                t0 = time.monotonic()
-                ages: list[float] = []
-                never = 0
-                while time.monotonic() - t0 < seconds:
-                    await asyncio.sleep(0.5)
-                    now = time.time()
-                    for rt in gw.registry:
-                        if rt.state is None:
-                            never += 1
-                        else:
-                            ages.append(now - rt.state.received_at.timestamp())
-                elapsed = time.monotonic() - t0
-                polls = gw.scheduler.polls - polls0
-                cpu = time.process_time() - cpu0
-                sim_cpu = cpu_of(sim.pid) - sim_cpu0
-                errors = sum(sum(rt.diagnostics.errors_by_reason.values())
-                             for rt in gw.registry) - errors0
-                reasons: dict[str, int] = {}
-                for rt in gw.registry:
-                    for reason, count in rt.diagnostics.errors_by_reason.items():
-                        reasons[reason] = reasons.get(reason, 0) + count
-                up = sum(1 for rt in gw.registry if rt.health.status.value == "up")
-                first = next(iter(gw.registry)).adapter
-                requests = len(first._map.poll_blocks)  # type: ignore[attr-defined]
-            finally:
-                await gw.stop()
-    finally:
-        sim.stdin.close()  # type: ignore[union-attr]
-        sim.wait(timeout=60)
-    return {
-        "bench": "poll_modbus", "profile": profile, "controllers": n, "interval_s": interval,
-        "seconds": round(elapsed, 2),
-        "polls_per_s": round(polls / elapsed, 1),
-        "scheduled_polls_per_s": round(n / interval, 1),
-        "modbus_requests_per_poll": requests,
-        "errors_in_window": errors, "errors_by_reason_total": reasons,
-        "devices_up": up, "devices_with_state_after_warmup": ok_before,
-        "samples_without_state": never,
-        "staleness_p50_s": round(percentile(ages, 0.5), 3),
-        "staleness_p99_s": round(percentile(ages, 0.99), 3),
-        "gateway_cpu_ms_per_poll": round(cpu / max(polls, 1) * 1000, 3),
-        "gateway_cpu_s_per_1000_polls": round(cpu / max(polls, 1) * 1000, 3),
-        "gateway_cpu_cores": round(cpu / elapsed, 3),
-        "simulator_cpu_cores": round(sim_cpu / elapsed, 3),
-        "simulator_cpu_ms_per_poll": round(sim_cpu / max(polls, 1) * 1000, 3),
-        "gateway_rss_mb": round(rss_mb(), 1),
-        "overruns": gw.scheduler.overruns,
-    }
+                profile: str) -> dict[str, Any]:
+    with simulators(n, "simulators.modbus", "--profile", profile) as (sim, fleet), \
+            tempfile.TemporaryDirectory() as tmp:
+        gw = make_gateway(fleet, n, interval, tmp, adapter="modbus", device=lambda d: {
+            "profile": d["profile"], "options": {"plans": d["plans"]}})
+        await gw.start()
+        try:
+            await asyncio.sleep(warmup)
+            result = await measure_polling(gw, sim.pid, n, interval, seconds)
+            first = next(iter(gw.registry)).adapter
+            requests = len(first._map.poll_blocks)  # type: ignore[attr-defined]
+        finally:
+            await gw.stop()
+    cpu_ms = result["gateway_cpu_s_per_1000_polls"]  # s per 1,000 = ms per poll
+    return {"bench": "poll_modbus", "profile": profile} | result | {
+        "modbus_requests_per_poll": requests, "gateway_cpu_ms_per_poll": cpu_ms}
+
 
 
 def main() -> None:
@@ -115,9 +48,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--profile", default="modbus/tsc-modbus")
     args = parser.parse_args()
-    result = asyncio.run(bench(args.controllers, args.seconds, args.interval, args.warmup,
-                               args.profile))
-    print(json.dumps(result), flush=True)
+    emit(run(lambda: bench(args.controllers, args.seconds, args.interval, args.warmup,
+                             args.profile)))
 
 
 if __name__ == "__main__":
