@@ -19,4 +19,10 @@ fi
 
 PY=${PYTHON:-python3}
 $PY -m pip install -q --disable-pip-version-check -e '.[test]'
-exec $PY -m pytest -q -p no:cacheprovider "$@"
+# The whole suite on uvloop (production's loop), then the protocol and end-to-end tests again on
+# the standard loop that `junction --loop asyncio` offers.
+$PY -m pytest -q -p no:cacheprovider "$@"
+if [ "$#" -eq 0 ]; then
+    JUNCTION_LOOP=asyncio exec $PY -m pytest -q -p no:cacheprovider tests/sdk tests/integration \
+        tests/test_eventloop.py
+fi
