@@ -88,3 +88,23 @@ async def test_auth_and_unknown_device(tmp_path: Path) -> None:
         assert status == 422 and "limit" in body["message"]
         status, _ = await h.get("/healthz")
         assert status == 200
+
+
+async def test_state_body_is_the_cached_state_with_its_freshness(tmp_path: Path) -> None:
+    """GET .../state splices device, age_s, health and stale in front of the cached state
+    rendered by pydantic: the rest must be exactly the state, as JSON."""
+    configs = demo_fleet()[:2]
+    async with start_sims(configs) as sims, \
+            run_gateway([device_entry(s) for s in sims], tmp_path) as h:
+        rt = h.gateway.registry.get(configs[0].id)
+        await wait_for(lambda: rt.health.status.value == "up", what="controller up")
+        for _ in range(20):  # a poll may land between the request and the read below
+            status, body = await h.get(f"/api/v1/devices/{rt.id}/state")
+            assert status == 200 and rt.state is not None
+            cached = rt.state.model_dump(mode="json")
+            if body["received_at"] == cached["received_at"]:
+                break
+        fresh = {key: body.pop(key) for key in ("device", "age_s", "health", "stale")}
+        assert body == cached
+        assert fresh["device"] == rt.id and 0 <= fresh["age_s"] < 2
+        assert fresh["health"] == "up" and fresh["stale"] is False
