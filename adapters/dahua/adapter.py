@@ -202,19 +202,14 @@ class DahuaAdapter:
             pan, tilt, zoom, moving = codec.parse_ptz_status(status)
             ptz.pan, ptz.tilt, ptz.zoom = mapping.pan_tilt_zoom(pan, tilt, zoom)
             ptz.moving = moving
-        problems: tuple[str, ...] = ()
-        reason = "protocol_error"
-        alarms: dict[str, bool] = {}
-        if self._events is not None:
-            if self._events.connected:
-                alarms = self._events.alarms(self._opts.channel)
-            elif (down := self._events.problem()) is not None:
-                problems, reason = ("event_stream",), down
+        alarms, down = self._events.status(self._opts.channel) if self._events else ({}, None)
+        problems = ("event_stream",) if down else ()
         state = CameraState(received_at=received, device_time=device_time,
                             streams=list(self._streams), snapshot_supported=True, ptz=ptz,
                             alarms=alarms)
         return Reading(state=state, uptime_s=uptime_s, device_time=device_time,
-                       problems=problems, problem_reason=reason, level=self._level())
+                       problems=problems, problem_reason=down or "protocol_error",
+                       level=self._level())
 
     # -- snapshot ---------------------------------------------------------------------------
     async def snapshot(self, max_bytes: int) -> Snapshot:

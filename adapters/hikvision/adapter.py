@@ -210,20 +210,14 @@ class HikvisionAdapter:
         if ptz_root is not None:
             ptz.pan, ptz.tilt, ptz.zoom = mapping.pan_tilt_zoom(*codec.parse_ptz_status(ptz_root))
             ptz.moving = self._moving
-        problems: tuple[str, ...] = ()
-        reason = "protocol_error"
-        alarms: dict[str, bool] = {}
-        if self._alerts is not None:
-            self._alerts.tracker.expire()
-            if self._alerts.connected:
-                alarms = self._alerts.tracker.alarms(self._opts.channel)
-            elif (down := self._alerts.problem()) is not None:
-                problems, reason = ("alert_stream",), down
+        alarms, down = self._alerts.status(self._opts.channel) if self._alerts else ({}, None)
+        problems = ("alert_stream",) if down else ()
         state = CameraState(received_at=received, device_time=device_time,
                             streams=list(self._streams), snapshot_supported=True, ptz=ptz,
                             alarms=alarms)
         return Reading(state=state, uptime_s=uptime, device_time=device_time,
-                       problems=problems, problem_reason=reason, level=self._level())
+                       problems=problems, problem_reason=down or "protocol_error",
+                       level=self._level())
 
     async def _clock(self) -> tuple[float | None, datetime | None]:
         """(uptime, device time) from System/status; its time from System/time when it has
