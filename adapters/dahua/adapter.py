@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.dahua import codec, mapping
 from adapters.dahua import const as C
 from adapters.dahua.events import AttachStream
-from gateway.model import CameraState, Command, CommandName, DeviceKind, MediaStream, PtzState
+from gateway.model import CameraState, Command, CommandName, DeviceKind, PtzState
 from gateway.sdk import (
     AdapterContext,
     AdapterInfo,
@@ -30,19 +30,17 @@ from gateway.sdk import (
     CommandResult,
     DecodeError,
     DeviceIdentity,
-    InvalidArguments,
     JunctionError,
     ProtocolError,
     Reading,
     Snapshot,
     Unsupported,
 )
-from gateway.sdk.http import HttpDevice
+from gateway.sdk.http import HttpCamera
 
 __all__ = ["DahuaOptions", "DahuaAdapter"]
 
 MISSING = ("Bad Request!", "Not Implemented!")  # what firmware says for an unknown request
-MAX_CONNECTIONS = 3  # the event stream + 2 requests: a small CGI server wedges under more
 
 
 class DahuaOptions(BaseModel):
@@ -64,7 +62,7 @@ class DahuaOptions(BaseModel):
     reconnect_max_s: float = Field(default=30.0, gt=0, le=600)
 
 
-class DahuaAdapter:
+class DahuaAdapter(HttpCamera):
     info: ClassVar[AdapterInfo] = AdapterInfo(
         name="dahua",
         title="Dahua / Amcrest / Lorex IP cameras (HTTP CGI API)",
@@ -77,40 +75,17 @@ class DahuaAdapter:
         default_port=80,
         options_model=DahuaOptions,
     )
+    MAX_CONNECTIONS = 3  # the event stream + 2 requests: a small CGI server wedges under more
 
     def __init__(self, context: AdapterContext) -> None:
-        self._ctx = context
         self._opts = DahuaOptions.model_validate(context.options)
-        self._http: HttpDevice | None = None
+        super().__init__(context, self._opts.auth)
         self._snapshot_base: int = self._opts.snapshot_channel_base
-        self._streams: list[MediaStream] = []
-        self._presets: dict[int, str] = {}
-        self._has_ptz = False
         self._has_uptime = True
         self._running: set[str] = set()  # PTZ codes started and not stopped
         self._events: AttachStream | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _client(self) -> HttpDevice:
-        if self._http is None:
-            dev = self._ctx.device
-            creds = dev.credentials
-            host = dev.endpoint.host
-            self._http = HttpDevice(
-                f"http://{f'[{host}]' if ':' in host else host}:{self._ctx.port or 80}",
-                creds.username if creds else None, creds.secret() if creds else None,
-                auth=self._opts.auth, timeout_s=dev.poll.timeout_s,
-                diagnostics=self._ctx.diagnostics, max_connections=MAX_CONNECTIONS)
-        return self._http
-
-    def _level(self) -> str:
-        progress = self._client().progress
-        if progress.authenticated or progress.open_access:
-            return "stream_uri_obtained" if self._streams else "authenticated"
-        if progress.answered:
-            return "answers_without_auth"
-        return "reachable" if progress.connected else "unreachable"
-
     async def _get(self, path: str, what: str, *, optional: bool = False,
                    command: bool = False) -> str | None:
         """GET a CGI; its text, or None for an `optional` request the firmware lacks."""
@@ -137,13 +112,6 @@ class DahuaAdapter:
         return codec.parse_kv(text)
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def open(self) -> DeviceIdentity:
-        try:
-            return await self._open()
-        except JunctionError as err:
-            err.detail.setdefault("level", self._level())
-            raise
-
     async def _open(self) -> DeviceIdentity:
         device_type = (await self._kv(C.DEVICE_TYPE, "getDeviceType")).get("type")
         system, version, _, _ = await asyncio.gather(
@@ -160,8 +128,7 @@ class DahuaAdapter:
         encode = await self._get(C.ENCODE, "Encode config", optional=True)
         rtsp = await self._get(C.RTSP, "RTSP config", optional=True)
         port = codec.parse_kv(rtsp or "").get("table.RTSP.Port", "554")
-        host = self._ctx.device.endpoint.host
-        base = f"rtsp://{f'[{host}]' if ':' in host else host}:{port}"
+        base = self._rtsp_base(port)
         self._streams = [mapping.stream(s, base) for s in codec.parse_encode(encode or "")
                          if s.channel == self._opts.channel - 1]
 
@@ -171,19 +138,7 @@ class DahuaAdapter:
         self._has_ptz = text is not None
         self._presets = dict(codec.parse_presets(text or ""))
 
-    async def close(self) -> None:
-        http, self._http = self._http, None
-        if http is not None:
-            await http.close()
-
     # -- polling ----------------------------------------------------------------------------
-    async def read(self) -> Reading:
-        try:
-            return await self._read()
-        except JunctionError as err:
-            err.detail.setdefault("level", self._level())
-            raise
-
     async def _read(self) -> Reading:
         received = datetime.now(UTC)
         ch = self._opts.channel - 1
@@ -241,7 +196,7 @@ class DahuaAdapter:
             raise Unsupported("this camera has no PTZ (ptz.cgi getPresets is refused)")
         ch = self._opts.channel - 1
         if command.name == CommandName.GOTO_PRESET:
-            number = await self._preset_number(str(command.args["preset"]))
+            number = await self._find_preset(str(command.args["preset"]))
             await self._ptz(C.ptz("start", ch, "GotoPreset", 0, number), "GotoPreset")
             self._running.clear()
             return CommandResult(message=f"moving to preset {self._presets[number]!r} "
@@ -268,17 +223,6 @@ class DahuaAdapter:
         text = await self._get(path, f"PTZ {what}", command=True)
         if (text or "").strip() != "OK":
             raise CommandRejected(f"PTZ {what}: device answered {(text or '')[:60]!r}, not OK")
-
-    async def _preset_number(self, wanted: str) -> int:
-        for attempt in range(2):
-            for number, name in self._presets.items():
-                if wanted == str(number) or wanted.casefold() == name.casefold():
-                    return number
-            if attempt == 0:
-                await self._read_presets()
-        raise InvalidArguments(f"no preset {wanted!r} on this camera (known: "
-                               f"{', '.join(self._presets.values()) or 'none'})",
-                               detail={"presets": list(self._presets.values())})
 
     # -- events -----------------------------------------------------------------------------
     async def stream_events(self) -> None:

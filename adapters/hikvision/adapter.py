@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.hikvision import codec, mapping
 from adapters.hikvision import const as C
 from adapters.hikvision.events import AlertStream
-from gateway.model import CameraState, Command, CommandName, DeviceKind, MediaStream, PtzState
+from gateway.model import CameraState, Command, CommandName, DeviceKind, PtzState
 from gateway.sdk import (
     AdapterContext,
     AdapterInfo,
@@ -30,14 +30,12 @@ from gateway.sdk import (
     ConfigError,
     DecodeError,
     DeviceIdentity,
-    InvalidArguments,
-    JunctionError,
     ProtocolError,
     Reading,
     Snapshot,
     Unsupported,
 )
-from gateway.sdk.http import HttpDevice, HttpReply
+from gateway.sdk.http import HttpCamera, HttpReply
 
 __all__ = ["HikvisionOptions", "HikvisionAdapter"]
 
@@ -62,7 +60,7 @@ class HikvisionOptions(BaseModel):
     reconnect_max_s: float = Field(default=30.0, gt=0, le=600)
 
 
-class HikvisionAdapter:
+class HikvisionAdapter(HttpCamera):
     info: ClassVar[AdapterInfo] = AdapterInfo(
         name="hikvision",
         title="Hikvision IP cameras (ISAPI)",
@@ -77,43 +75,18 @@ class HikvisionAdapter:
     )
 
     def __init__(self, context: AdapterContext) -> None:
-        self._ctx = context
         self._opts = HikvisionOptions.model_validate(context.options)
         if self._opts.reconnect_max_s < self._opts.reconnect_min_s:
             raise ConfigError("reconnect_max_s must be >= reconnect_min_s")
-        self._http: HttpDevice | None = None
+        super().__init__(context, self._opts.auth)
         self._prefix = C.ISAPI_PREFIX
         self._ns = codec.DEFAULT_NS
-        self._streams: list[MediaStream] = []
         self._streams_at = 0.0
-        self._presets: dict[int, str] = {}
-        self._has_ptz = False
         self._has_status = True
         self._moving = False
         self._alerts: AlertStream | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _client(self) -> HttpDevice:
-        if self._http is None:
-            dev = self._ctx.device
-            creds = dev.credentials
-            host = dev.endpoint.host
-            url_host = f"[{host}]" if ":" in host else host
-            self._http = HttpDevice(
-                f"http://{url_host}:{self._ctx.port or 80}",
-                creds.username if creds else None, creds.secret() if creds else None,
-                auth=self._opts.auth, timeout_s=dev.poll.timeout_s,
-                diagnostics=self._ctx.diagnostics)
-        return self._http
-
-    def _level(self) -> str:
-        progress = self._client().progress
-        if progress.authenticated or progress.open_access:
-            return "stream_uri_obtained" if self._streams else "authenticated"
-        if progress.answered:
-            return "answers_without_auth"
-        return "reachable" if progress.connected else "unreachable"
-
     async def _get(self, path: str, what: str, *, missing: tuple[int, ...] = ()
                    ) -> etree._Element | None:
         """GET an ISAPI document; None when the status is in `missing` (404 not found,
@@ -138,13 +111,6 @@ class HikvisionAdapter:
         return status.describe() if status else repr(reply.body[:80])
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def open(self) -> DeviceIdentity:
-        try:
-            return await self._open()
-        except JunctionError as err:
-            err.detail.setdefault("level", self._level())
-            raise
-
     async def _open(self) -> DeviceIdentity:
         self._prefix = C.ISAPI_PREFIX
         root = await self._get(C.DEVICE_INFO, "deviceInfo", missing=(404,))
@@ -169,8 +135,7 @@ class HikvisionAdapter:
             self._streams = []
             return
         assert root is not None
-        host = self._ctx.device.endpoint.host
-        base = f"rtsp://{f'[{host}]' if ':' in host else host}:{self._opts.rtsp_port}"
+        base = self._rtsp_base(self._opts.rtsp_port)
         wanted = range(self._opts.channel * 100, self._opts.channel * 100 + 100)
         self._streams = [mapping.stream(ch, base) for ch in codec.parse_channels(root)
                          if ch.enabled and ch.id in wanted]
@@ -184,19 +149,7 @@ class HikvisionAdapter:
         self._has_ptz = True
         self._presets = dict(codec.parse_presets(codec.parse_xml(reply.body, "PTZ presets")))
 
-    async def close(self) -> None:
-        http, self._http = self._http, None
-        if http is not None:
-            await http.close()
-
     # -- polling ----------------------------------------------------------------------------
-    async def read(self) -> Reading:
-        try:
-            return await self._read()
-        except JunctionError as err:
-            err.detail.setdefault("level", self._level())
-            raise
-
     async def _read(self) -> Reading:
         received = datetime.now(UTC)
         if not self._streams and time.monotonic() - self._streams_at > STREAMS_RETRY_S:
@@ -255,7 +208,7 @@ class HikvisionAdapter:
             raise Unsupported("this camera has no PTZ (ISAPI PTZCtrl answers notSupport)")
         ch = self._opts.channel
         if command.name == CommandName.GOTO_PRESET:
-            ident = await self._preset_id(str(command.args["preset"]))
+            ident = await self._find_preset(str(command.args["preset"]))
             await self._put(C.ptz(ch, f"presets/{ident}/goto"), b"", f"goto preset {ident}")
             self._moving = False
             return CommandResult(message=f"moving to preset {self._presets[ident]!r} "
@@ -270,17 +223,6 @@ class HikvisionAdapter:
         self._moving = bool(pan or tilt or zoom)
         return CommandResult(message="moving" if self._moving else "stopped",
                              detail={"pan": pan, "tilt": tilt, "zoom": zoom})
-
-    async def _preset_id(self, wanted: str) -> int:
-        for attempt in range(2):
-            for ident, name in self._presets.items():
-                if wanted == str(ident) or wanted.casefold() == name.casefold():
-                    return ident
-            if attempt == 0:
-                await self._read_presets()  # someone may have added it on the camera
-        raise InvalidArguments(f"no preset {wanted!r} on this camera (known: "
-                               f"{', '.join(self._presets.values()) or 'none'})",
-                               detail={"presets": list(self._presets.values())})
 
     async def _put(self, path: str, body: bytes, what: str) -> None:
         reply = await self._client().request("PUT", self._prefix + path, body=body,

@@ -42,7 +42,7 @@ from gateway.sdk import (
     ProtocolError,
     Reading,
 )
-from gateway.sdk.http import HttpDevice
+from gateway.sdk.http import HttpDevice, device_client
 
 __all__ = ["HikvisionItcAdapter"]
 
@@ -86,15 +86,7 @@ class HikvisionItcAdapter:
 
     def _client(self) -> HttpDevice:
         if self._http is None:
-            dev = self._ctx.device
-            creds = dev.credentials
-            host = dev.endpoint.host
-            url_host = f"[{host}]" if ":" in host else host
-            self._http = HttpDevice(
-                f"http://{url_host}:{self._ctx.port or 80}",
-                creds.username if creds else None, creds.secret() if creds else None,
-                auth=self._opts.auth, timeout_s=dev.poll.timeout_s,
-                diagnostics=self._ctx.diagnostics)
+            self._http = device_client(self._ctx, self._opts.auth)
         return self._http
 
     # -- lifecycle --------------------------------------------------------------------------
