@@ -1,6 +1,7 @@
 """Helpers for the Dahua tests: simulated CGI cameras and their device entries.
 
-The gateway itself comes from tests.harness.run_gateway (generic: it takes device dicts).
+The gateway itself comes from tests.harness.run_gateway (generic: it takes device dicts); what
+every camera test shares is in tests.adapters.camera_harness.
 """
 
 from __future__ import annotations
@@ -9,12 +10,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from simulators.camera import AlarmKind, CameraConfig, StreamProfile
+from simulators.camera import CameraConfig, StreamProfile
 from simulators.dahua import CgiQuirks, SimulatedDahua
-from tests.harness import Harness, wait_for
+from tests.adapters.camera_harness import (
+    camera_entry,
+    events,
+    health,
+    running,
+    set_alarm,
+    state,
+    until_up,
+)
 
 __all__ = ["PASSWORD", "ptz_camera", "fixed_camera", "camera", "entry", "events", "state",
-           "health", "set_alarm"]
+           "health", "until_up", "set_alarm"]
 
 PASSWORD = "cgi-Test-pw1"
 
@@ -37,53 +46,16 @@ def fixed_camera(cam_id: str = "dahua-test-fixed") -> CameraConfig:
 @asynccontextmanager
 async def camera(config: CameraConfig | None = None, *, quirks: CgiQuirks | None = None,
                  password: str = PASSWORD) -> AsyncIterator[SimulatedDahua]:
-    sim = SimulatedDahua(config or ptz_camera(), password=password,
-                             quirks=quirks or CgiQuirks())
-    await sim.start()
-    try:
+    async with running(SimulatedDahua(config or ptz_camera(), password=password,
+                                      quirks=quirks or CgiQuirks())) as sim:
         yield sim
-    finally:
-        await sim.close()
 
 
 def entry(sim: SimulatedDahua, *, password: str = PASSWORD, interval_s: float = 0.3,
           timeout_s: float = 1.0, options: dict[str, Any] | None = None,
           **extra: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "id": sim.config.id, "name": sim.config.name, "kind": "camera",
-        "adapter": "dahua", "endpoint": {"host": "127.0.0.1", "port": sim.port},
-        "credentials": {"username": "admin", "password": password},
-        "poll": {"interval_s": interval_s, "timeout_s": timeout_s},
-        "options": {"heartbeat_s": 1, "missed_heartbeats": 2, "reconnect_min_s": 0.1,
-                    "reconnect_max_s": 0.5, **(options or {})},
-    }
-    item.update(extra)
-    return item
-
-
-async def events(h: Harness, device: str, type_prefix: str = "camera.") -> list[dict[str, Any]]:
-    _, body = await h.get(f"/api/v1/events?device={device}&type={type_prefix}&limit=1000")
-    return list(body["items"])
-
-
-async def state(h: Harness, device: str) -> dict[str, Any] | None:
-    status, body = await h.get(f"/api/v1/devices/{device}/state")
-    return body if status == 200 and isinstance(body, dict) else None
-
-
-async def health(h: Harness, device: str) -> dict[str, Any]:
-    _, body = await h.get(f"/api/v1/devices/{device}/health")
-    return dict(body)
-
-
-async def until_up(h: Harness, device: str) -> dict[str, Any]:
-    async def up() -> dict[str, Any] | None:
-        body = await state(h, device)
-        return body if body and (await health(h, device))["status"] == "up" else None
-    result: dict[str, Any] = await wait_for(up, 10.0, f"{device} up with a state")
-    return result
-
-
-def set_alarm(sim: SimulatedDahua, kind: AlarmKind, active: bool) -> None:
-    sim.model.advance(sim.clock())
-    sim.model.set_alarm(kind, active)
+    return camera_entry(sim, "dahua", password=password, interval_s=interval_s,
+                        timeout_s=timeout_s,
+                        options={"heartbeat_s": 1, "missed_heartbeats": 2,
+                                 "reconnect_min_s": 0.1, "reconnect_max_s": 0.5,
+                                 **(options or {})}, **extra)

@@ -1,58 +1,14 @@
 """The dahua adapter's published contract: sample config, profiles and their JSON Schema, the
-AdapterInfo the gateway and `junction adapters` rely on, and the SDK protocols it meets."""
+AdapterInfo the gateway and `junction adapters` rely on, and the SDK protocols it meets (the
+checks are tests.adapters.camera_contract's)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
-import yaml
-
-from gateway.adapters import AdapterCatalog
-from gateway.config import validate_config
-from gateway.model import CommandName, DeviceKind
-from gateway.profiles import BUILTIN_PROFILE_DIR, load_profile, profile_id_for, profile_schema
-from gateway.sdk import Capability, CommandAdapter, EventAdapter, SnapshotAdapter
-from gateway.yamlsource import load_yaml
-
-REPO = Path(__file__).resolve().parents[3]
+from tests.adapters.camera_contract import CameraContract
 
 
-def test_sample_config_loads_with_the_real_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CAM_RIVER_RD_PASSWORD", "sample-password")
-    located = load_yaml(REPO / "adapters/dahua/sample.yaml")
-    loaded = validate_config(located, AdapterCatalog.discover(), REPO)
-    device = loaded.config.devices[0]
-    assert device.adapter == "dahua" and device.kind == DeviceKind.CAMERA
-    assert device.credentials is not None and device.credentials.secret() == "sample-password"
-    assert loaded.profiles["dahua/cgi-camera"].port == 80
-    assert loaded.options[device.id]["heartbeat_s"] == 5
-    readme = (REPO / "adapters/dahua/README.md").read_text()
-    assert (REPO / "adapters/dahua/sample.yaml").read_text().strip() in readme
-
-
-def test_profiles_load_and_the_schema_is_current() -> None:
-    catalog = AdapterCatalog.discover()
-    folder = BUILTIN_PROFILE_DIR / "dahua"
-    paths = sorted(folder.glob("*.yaml"))
-    assert len(paths) >= 2
-    for path in paths:
-        assert load_profile(path, profile_id_for(path), catalog).adapter == "dahua"
-        assert yaml.safe_load(path.read_text())["kind"] == "camera"
-    committed = json.loads((folder / "profile.schema.json").read_text())
-    assert committed == profile_schema(catalog, "dahua"), "regenerate profile.schema.json"
-
-
-def test_adapter_info_matches_the_protocols_it_implements() -> None:
-    adapter = AdapterCatalog.discover().get("dahua")
-    assert adapter is not None
-    info = adapter.info
-    assert info.name == "dahua" and info.kinds == (DeviceKind.CAMERA,)
-    assert info.capabilities == {Capability.READ_STATE, Capability.COMMANDS,
-                                 Capability.EVENTS, Capability.SNAPSHOT}
-    assert info.commands == {CommandName.PTZ_MOVE, CommandName.PTZ_STOP,
-                             CommandName.GOTO_PRESET}
-    for protocol in (CommandAdapter, EventAdapter, SnapshotAdapter):
-        assert all(hasattr(adapter, name) for name in protocol.__dict__
-                   if not name.startswith("_") and callable(getattr(protocol, name)))
+class TestDahuaContract(CameraContract):
+    name = "dahua"
+    sample_env = "CAM_RIVER_RD_PASSWORD"
+    sample_profile = "dahua/cgi-camera"
+    sample_option = ("heartbeat_s", 5)

@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.hikvision.adapter import HikvisionAdapter
-from gateway.model import EventType
 from gateway.testing import AdapterConformance
-from simulators.camera import AlarmKind, CameraConfig
+from simulators.camera import CameraConfig
 from simulators.hikvision import IsapiQuirks, SimulatedHikvision
+from tests.adapters.camera_harness import CameraHandle
 
 pytest_plugins = ("gateway.testing.plugin",)
 
 USER, PASSWORD = "admin", "isapi-Conformance-pw7"
-TRUNCATED = (200, "application/xml", b'<?xml version="1.0"?><DeviceStatus><deviceUpTime>12')
-POLLED = ("/ISAPI/System/status", "/ISAPI/System/time", "/ISAPI/PTZCtrl/channels/1/status")
 
 
-class HikvisionHandle:
+class HikvisionHandle(CameraHandle):
     """A PTZ dome (no random motion) behind the ISAPI face, 600 s after power-up."""
+
+    POLLED = ("/ISAPI/System/status", "/ISAPI/System/time", "/ISAPI/PTZCtrl/channels/1/status")
+    MALFORMED = (200, "application/xml", b'<?xml version="1.0"?><DeviceStatus><deviceUpTime>12')
+    WRONG_PASSWORD = "isapi-Wrong-pw"
 
     def __init__(self) -> None:
         config = CameraConfig(id="hik-conformance", name="Conformance dome",
@@ -37,35 +39,6 @@ class HikvisionHandle:
                 "poll": {"interval_s": 0.5, "timeout_s": 0.5},
                 "options": {"heartbeat_timeout_s": 2.0, "reconnect_min_s": 0.1,
                             "reconnect_max_s": 0.5}}
-
-    async def close(self) -> None:
-        await self.sim.close()
-
-    def silent(self, on: bool) -> None:
-        self.sim.faults.silent = on
-
-    def malformed(self, on: bool) -> None:
-        for path in POLLED:
-            if on:
-                self.sim.faults.overrides[path] = TRUNCATED
-            else:
-                self.sim.faults.overrides.pop(path, None)
-
-    def wrong_credentials(self, device: dict[str, Any]) -> dict[str, Any]:
-        return {**device, "credentials": {"username": USER, "password": "isapi-Wrong-pw"}}
-
-    def reboot(self) -> None:
-        self.sim.reboot()
-
-    def trigger_event(self) -> EventType:
-        model = self.sim.model
-        model.advance(self.sim.clock())
-        model.set_alarm(AlarmKind.MOTION, False)
-        model.set_alarm(AlarmKind.MOTION, True)
-        return EventType.CAMERA_MOTION
-
-    def not_applicable(self, check: str) -> str | None:
-        return None
 
 
 class TestHikvisionConformance(AdapterConformance):
