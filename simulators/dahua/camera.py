@@ -10,7 +10,6 @@ Faults are switches on the running face (`CgiFaults`, `stall_streams`, `drop_str
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from typing import Literal
 
 from aiohttp import web
 
-from gateway.sdk.http import DigestVerifier, Verdict, check_basic
+from gateway.sdk.http import DigestVerifier, Verdict
 from simulators.camera import CameraConfig, CameraModel
+from simulators.camera.http import authorize, serve
 from simulators.dahua import cgi
 
 __all__ = ["CgiQuirks", "CgiFaults", "SimulatedDahua"]
@@ -98,14 +98,7 @@ class SimulatedDahua:
                               ("configManager", self._config), ("snapshot", self._snapshot),
                               ("ptz", self._ptz), ("eventManager", self._event_manager)):
             app.router.add_get(f"/cgi-bin/{name}.cgi", handler)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        await web.SockSite(self._runner, sock).start()
-        bound_host, bound_port = sock.getsockname()[:2]
-        self.address = (str(bound_host), int(bound_port))
+        self._runner, self.address = await serve(app, host, port)
         return self.address
 
     async def close(self) -> None:
@@ -141,7 +134,7 @@ class SimulatedDahua:
             await asyncio.sleep(3600)
         if self.faults.latency_s:
             await asyncio.sleep(self.faults.latency_s)
-        verdict = self._authorize(request)
+        verdict = authorize(request, self.quirks.auth, self.users, self._digest)
         if verdict != Verdict.OK:
             challenge = (f'Basic realm="{self._digest.realm}"' if self.quirks.auth == "basic"
                          else self._digest.challenge(stale=verdict == Verdict.STALE))
@@ -155,15 +148,6 @@ class SimulatedDahua:
             return self._missing()
         self.model.advance(self.clock())
         return await handler(request)
-
-    def _authorize(self, request: web.Request) -> Verdict:
-        header = request.headers.get("Authorization", "")
-        scheme = header.partition(" ")[0].lower()
-        if scheme == "basic" and self.quirks.auth in ("basic", "both"):
-            return Verdict.OK if check_basic(header, self.users) else Verdict.BAD
-        if scheme == "digest" and self.quirks.auth in ("digest", "both"):
-            return self._digest.verify(request.method, request.raw_path, header)[0]
-        return Verdict.BAD
 
     def _text(self, body: bytes) -> web.Response:
         return web.Response(body=body, content_type="text/plain")

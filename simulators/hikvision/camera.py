@@ -9,7 +9,6 @@ never edits to the camera model (field-pain-points §1 #2, #9; reference cameras
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
@@ -18,8 +17,9 @@ from typing import Literal
 
 from aiohttp import web
 
-from gateway.sdk.http import DigestVerifier, Verdict, check_basic
+from gateway.sdk.http import DigestVerifier, Verdict
 from simulators.camera import CameraConfig, CameraModel
+from simulators.camera.http import authorize, serve
 from simulators.hikvision import isapi
 
 __all__ = ["IsapiQuirks", "IsapiFaults", "SimulatedHikvision"]
@@ -105,14 +105,7 @@ class SimulatedHikvision:
         r.add_put(p + "/PTZCtrl/channels/{ch}/continuous", self._continuous)
         r.add_put(p + "/PTZCtrl/channels/{ch}/presets/{id}/goto", self._goto)
         r.add_get(p + "/Event/notification/alertStream", self._alert_stream)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        await web.SockSite(self._runner, sock).start()
-        bound_host, bound_port = sock.getsockname()[:2]
-        self.address = (str(bound_host), int(bound_port))
+        self._runner, self.address = await serve(app, host, port)
         return self.address
 
     async def close(self) -> None:
@@ -147,7 +140,7 @@ class SimulatedHikvision:
             await asyncio.sleep(3600)
         if self.faults.latency_s:
             await asyncio.sleep(self.faults.latency_s)
-        verdict = self._authorize(request)
+        verdict = authorize(request, self.quirks.auth, self.users, self._digest)
         if verdict != Verdict.OK:
             return self._unauthorized(stale=verdict == Verdict.STALE)
         override = self.faults.overrides.get(request.path)
@@ -156,16 +149,6 @@ class SimulatedHikvision:
             return web.Response(status=status, body=body, content_type=content_type)
         self.model.advance(self.clock())
         return await handler(request)
-
-    def _authorize(self, request: web.Request) -> Verdict:
-        header = request.headers.get("Authorization", "")
-        scheme = header.partition(" ")[0].lower()
-        mode = self.quirks.auth
-        if scheme == "basic" and mode in ("basic", "both"):
-            return Verdict.OK if check_basic(header, self.users) else Verdict.BAD
-        if scheme == "digest" and mode in ("digest", "both"):
-            return self._digest.verify(request.method, request.raw_path, header)[0]
-        return Verdict.BAD
 
     def _unauthorized(self, *, stale: bool) -> web.Response:
         challenge = (f'Basic realm="{self._digest.realm}"' if self.quirks.auth == "basic"
