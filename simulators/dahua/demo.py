@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from simulators.camera import CameraConfig, StreamProfile
+from simulators.camera.demo import demo_entry
 from simulators.dahua.camera import CgiQuirks, SimulatedDahua
 
 __all__ = ["DahuaDemo", "demo_dahua"]
@@ -43,17 +44,10 @@ class DahuaDemo:
             password = secrets.token_urlsafe(12)
             sim = SimulatedDahua(config, username="admin", password=password, quirks=quirks,
                                  seed=seed)
-            host, port = await sim.start()
+            address = await sim.start()
             self.cameras.append(sim)
-            devices.append({
-                "id": config.id, "name": config.name, "kind": "camera",
-                "adapter": "dahua", "profile": profile,
-                "vendor": "Dahua", "model": config.model,
-                "endpoint": {"host": host, "port": port},
-                "credentials": {"username": "admin", "password": password},
-                "poll": {"interval_s": 2.0, "timeout_s": 1.5},
-                "tags": {"simulated": "true"},
-            })
+            devices.append(demo_entry(config, adapter="dahua", profile=profile,
+                                      vendor="Dahua", address=address, password=password))
         return devices
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from simulators.camera import CameraConfig, StreamProfile
+from simulators.camera.demo import demo_entry
 from simulators.hikvision import isapi
 from simulators.hikvision.camera import IsapiQuirks, SimulatedHikvision
 
@@ -42,17 +43,10 @@ class HikvisionDemo:
             password = secrets.token_urlsafe(12)
             sim = SimulatedHikvision(config, username="admin", password=password,
                                      quirks=quirks, seed=seed)
-            host, port = await sim.start()
+            address = await sim.start()
             self.cameras.append(sim)
-            devices.append({
-                "id": config.id, "name": config.name, "kind": "camera",
-                "adapter": "hikvision", "profile": "hikvision/isapi-camera",
-                "vendor": "Hikvision", "model": config.model,
-                "endpoint": {"host": host, "port": port},
-                "credentials": {"username": "admin", "password": password},
-                "poll": {"interval_s": 2.0, "timeout_s": 1.5},
-                "tags": {"simulated": "true"},
-            })
+            devices.append(demo_entry(config, adapter="hikvision", profile="hikvision/isapi-camera",
+                                      vendor="Hikvision", address=address, password=password))
         return devices
 
     async def close(self) -> None:
