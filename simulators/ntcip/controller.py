@@ -8,7 +8,7 @@ itself is never edited to fake a fault.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 from simulators.engine.config import ControllerConfig
 from simulators.engine.signal import SignalEngine
@@ -36,6 +36,12 @@ class _GuardedView:
 
     def get(self, oid: tuple[int, ...]) -> tuple[int, Value] | None:
         return None if self._is_hidden(oid) else self.view.get(oid)
+
+    def get_each(self, oids: Sequence[tuple[int, ...]]) -> Iterator[tuple[int, Value] | None]:
+        """The view's one-instant batch GET, unless objects are hidden (then one by one)."""
+        if not self.hidden:
+            return self.view.get_each(oids)
+        return map(self.get, oids)
 
     def next_oid(self, oid: tuple[int, ...]) -> tuple[int, ...] | None:
         following = self.view.next_oid(oid)

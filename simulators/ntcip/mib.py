@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import time
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -144,6 +144,21 @@ class NtcipMibView:
             return None
         self.engine.advance(self._clock())
         return item[0], item[1]()
+
+    def get_each(self, oids: Sequence[OID]) -> Iterator[tuple[int, Value] | None]:
+        """get() of each OID, lazily, with the engine advanced once: a GET answers from one
+        instant (the agent's BatchView hook)."""
+        table = self._table
+        advanced = False
+        for oid in oids:
+            item = table.get(oid)
+            if item is None:
+                yield None
+                continue
+            if not advanced:
+                self.engine.advance(self._clock())
+                advanced = True
+            yield item[0], item[1]()
 
     def next_oid(self, oid: OID) -> OID | None:
         """First instance OID strictly greater than `oid`, or None at the end of the MIB."""

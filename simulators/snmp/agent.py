@@ -4,8 +4,9 @@ Why: the simulators must answer the gateway (and net-snmp / pysnmp tools) the wa
 controllers do - v1 noSuchName vs v2c exception values, tooBig, silent drops for a wrong
 community - and up to 2,000 of them must run in one process. So each agent is a single
 DatagramProtocol with no tasks of its own; requests are served synchronously in
-`datagram_received` with our own codec (~50 µs of CPU for a 30-varbind GET), and latency
-faults are loop timers. The NTCIP controller face implements `MibView`; `DictMibView` serves
+`datagram_received` with our own codec, and latency faults are loop timers. A repeated request
+is decoded once (decode_request), small-integer varbinds are encoded once, and a BatchView
+answers a GET from one clock reading. The NTCIP controller face implements `MibView`; `DictMibView` serves
 tests.
 """
 
@@ -15,7 +16,7 @@ import asyncio
 import logging
 import random
 from bisect import bisect_right, insort
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -31,7 +32,10 @@ from gateway.sdk.snmp.message import (
     decode_message,
 )
 
-__all__ = ["AgentFaults", "DictMibView", "MibView", "SetValidator", "SnmpAgent", "Value"]
+__all__ = [
+    "AgentFaults", "BatchView", "DictMibView", "MibView", "SetValidator", "SnmpAgent", "Value",
+    "decode_request",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,16 @@ class SetValidator(Protocol):
     """Optional: views that can check a SET without applying it get atomic SETs for free."""
 
     def test_set(self, oid: OID, tag: int, value: Value) -> int: ...
+
+
+@runtime_checkable
+class BatchView(Protocol):
+    """Optional: views that can serve a GET's varbinds from one reading of their clock.
+
+    get_each yields what get() would for each OID, in order and lazily (the agent stops at a v1
+    error, and reads with side effects, like shortAlarmStatus, must not run after it)."""
+
+    def get_each(self, oids: Sequence[OID]) -> Iterator[tuple[int, Value] | None]: ...
 
 
 class DictMibView:
@@ -115,7 +129,26 @@ class AgentFaults:
     rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
 
+_VB_CACHE: dict[tuple[OID, int, int], bytes] = {}
+"""Encoded varbinds with small integer values: status bytes and enums repeat across requests
+and controllers, so most of a poll answer is dictionary hits."""
+_VB_CACHE_MAX = 65536
+
+
 def _encode_vb(oid: OID, tag: int, value: Value) -> bytes:
+    if type(value) is int and -0x8000 <= value <= 0xFFFF:  # not bool: it must not encode
+        key = (oid, tag, value)
+        enc = _VB_CACHE.get(key)
+        if enc is None:
+            enc = _encode_vb_raw(oid, tag, value)
+            if len(_VB_CACHE) >= _VB_CACHE_MAX:
+                _VB_CACHE.clear()
+            _VB_CACHE[key] = enc
+        return enc
+    return _encode_vb_raw(oid, tag, value)
+
+
+def _encode_vb_raw(oid: OID, tag: int, value: Value) -> bytes:
     body = encode_oid(oid) + encode_value(tag, value)
     n = len(body)
     return bytes((0x30, n)) + body if n < 0x80 else encode_tlv(0x30, body)
@@ -123,6 +156,70 @@ def _encode_vb(oid: OID, tag: int, value: Value) -> bytes:
 
 def _echo(varbinds: Iterable[VarBind]) -> bytes:
     return b"".join([_encode_vb(vb.oid, vb.tag, vb.value) for vb in varbinds])
+
+
+_DECODED: dict[bytes, tuple[int, Message]] = {}
+"""Decoded requests by their bytes minus the request-id content: a poller repeats the same
+request (only the request id differs) thousands of times a second, across every agent."""
+_DECODED_MAX = 512
+
+
+def _header(data: bytes, pos: int) -> tuple[int, int] | None:
+    """(content start, content length) of the TLV at `pos` (short, 0x81 or 0x82 lengths)."""
+    if pos + 2 > len(data):
+        return None
+    n = data[pos + 1]
+    if n < 0x80:
+        return pos + 2, n
+    if n == 0x81 and pos + 3 <= len(data):
+        return pos + 3, data[pos + 2]
+    if n == 0x82 and pos + 4 <= len(data):
+        return pos + 4, data[pos + 2] << 8 | data[pos + 3]
+    return None
+
+
+def _request_id_span(data: bytes) -> tuple[int, int] | None:
+    """(start, end) of the request-id INTEGER's content octets, or None if the header is not in
+    the plain form the cache handles. Reads only bytes before `start`, so equal prefixes give
+    equal spans; nothing is validated here (a cache hit was validated when it was decoded)."""
+    h = _header(data, 0)  # message SEQUENCE
+    if h is None:
+        return None
+    for _ in range(2):  # version, community
+        h = _header(data, h[0])
+        if h is None:
+            return None
+        h = (h[0] + h[1], 0)
+    h = _header(data, h[0])  # PDU
+    if h is None:
+        return None
+    pos = h[0]
+    if pos + 2 > len(data) or data[pos] != 0x02 or not 0 < data[pos + 1] < 0x80:
+        return None
+    return pos + 2, pos + 2 + data[pos + 1]
+
+
+def decode_request(data: bytes) -> Message:
+    """decode_message() memoised on everything but the request id (SnmpDecodeError as it).
+
+    Equal bytes outside the request-id content (whose length is fixed by the prefix) decode to
+    the same message but for request_id, which is any non-empty INTEGER, so a hit is exact."""
+    span = _request_id_span(data) if type(data) is bytes else None
+    if span is None:
+        return decode_message(data)
+    start, end = span
+    key = data[:start] + data[end:]
+    hit = _DECODED.get(key)
+    if hit is not None and hit[0] == start:
+        m = hit[1]
+        return Message(m.version, m.community, m.pdu_type,
+                       int.from_bytes(data[start:end], "big", signed=True),
+                       m.error_status, m.error_index, m.varbinds)
+    msg = decode_message(data)
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    _DECODED[key] = (start, msg)
+    return msg
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -161,6 +258,7 @@ class SnmpAgent:
         )
         self._transport: asyncio.DatagramTransport | None = None
         self._validator = view if isinstance(view, SetValidator) else None
+        self._batch = view if isinstance(view, BatchView) else None
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
         loop = asyncio.get_running_loop()
@@ -183,7 +281,7 @@ class SnmpAgent:
         stats = self.stats
         stats["requests"] += 1
         try:
-            req = decode_message(data)
+            req = decode_request(data)
         except SnmpDecodeError:
             stats["malformed"] += 1
             return
@@ -276,11 +374,11 @@ class SnmpAgent:
     # ----------------------------------------------------------------- operations
 
     def _get(self, version: int, varbinds: tuple[VarBind, ...]) -> tuple[int, int, bytes]:
-        get = self.view.get
+        oids = [vb.oid for vb in varbinds]
+        batch = self._batch
+        answers = batch.get_each(oids) if batch is not None else map(self.view.get, oids)
         parts: list[bytes] = []
-        for i, vb in enumerate(varbinds):
-            oid = vb.oid
-            found = get(oid)
+        for i, (oid, found) in enumerate(zip(oids, answers, strict=False)):  # lazy answers
             if found is None or (version == 0 and found[0] == Tag.COUNTER64):
                 if version == 0:
                     return ErrorStatus.NO_SUCH_NAME, i + 1, b""

@@ -473,3 +473,28 @@ def test_options_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         NtcipFaceOptions().v01_only = True  # type: ignore[misc]
     assert PhaseTiming(phase=1).has_ped is False
+
+
+# --- one-instant GETs (the agent's BatchView hook) -----------------------------------------------
+
+
+def test_get_each_answers_like_get_and_sees_time_and_sets() -> None:
+    v, _, clock = view(at=42.0)
+    oids = [SYS_UPTIME, COORD_CYCLE_STATUS, GREENS_1, asc(9, 9, 9), SYSTEM_PATTERN_CONTROL]
+    first = list(v.get_each(oids))
+    assert first[3] is None and first[0] == (TIMETICKS, 4200)
+    assert [None if o == asc(9, 9, 9) else v.get(o) for o in oids] == first
+    clock.now += 1.0  # time moved: the next GET must not reuse anything
+    later = list(v.get_each(oids))
+    assert later[0] == (TIMETICKS, 4300) and later[1] != first[1]
+    assert v.set(SYSTEM_PATTERN_CONTROL, INTEGER, 2) == NO_ERROR  # a SET is seen at once
+    assert list(v.get_each([SYSTEM_PATTERN_CONTROL])) == [(INTEGER, 2)]
+
+
+def test_get_each_is_lazy_so_a_v1_error_does_not_read_short_alarm() -> None:
+    v, _, clock = view(at=99.0)
+    value(v, SHORT_ALARM)
+    clock.now = T0 + 100.5  # local cycle zero latched
+    answers = v.get_each([asc(9, 9, 9), SHORT_ALARM])
+    assert next(answers) is None  # the agent stops here (v1 noSuchName)
+    assert ival(v, SHORT_ALARM) & 0b100  # the latch is still set

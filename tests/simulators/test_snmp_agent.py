@@ -20,13 +20,20 @@ from gateway.sdk.snmp import (
     Message,
     PduType,
     SnmpClient,
+    SnmpDecodeError,
     SnmpTimeout,
     Tag,
     VarBind,
     decode_message,
     encode_message,
 )
-from simulators.snmp.agent import AgentFaults, DictMibView, SnmpAgent, Value
+from simulators.snmp.agent import (
+    AgentFaults,
+    DictMibView,
+    SnmpAgent,
+    Value,
+    decode_request,
+)
 
 DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
 UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
@@ -458,3 +465,56 @@ def test_agent_serves_a_30_varbind_get_cheaply() -> None:
     per_req_us = (time.process_time() - t0) / n * 1e6
     assert len(sent) == n and decode_message(sent[0]).varbinds[29].value == 29000
     assert per_req_us < 400, per_req_us  # target ~150 µs on a loaded 2-vCPU box
+
+
+# --------------------------------------------------------------------------- hot-path caches
+
+
+def _sink(agent: SnmpAgent) -> list[bytes]:
+    sent: list[bytes] = []
+
+    class Sink:
+        def is_closing(self) -> bool:
+            return False
+
+        def sendto(self, data: bytes, addr: object) -> None:
+            sent.append(data)
+
+    agent._transport = Sink()  # type: ignore[assignment]
+    return sent
+
+
+@pytest.mark.parametrize("rid", [0, 1, 127, 128, 65_535, 2**31 - 1, -1, -300])
+def test_request_cache_decodes_exactly_like_decode_message(rid: int) -> None:
+    varbinds = tuple(VarBind(DESCR[:-2] + (i, 0)) for i in range(1, 60))  # long-form lengths
+    for pdu in (PduType.GET, PduType.GET_NEXT, PduType.SET):
+        for first in (5, rid):  # fill the cache with another request id, then hit it
+            data = encode_message(Message(1, b"public", pdu, first, 0, 0, varbinds))
+            assert decode_request(data) == decode_message(data)
+
+
+def test_request_cache_hit_keeps_malformed_requests_malformed() -> None:
+    good = encode_message(Message(1, b"public", PduType.GET, 9, 0, 0, (VarBind(DESCR),)))
+    decode_request(good)
+    for bad in (good[:-1], good + b"\x00", good.replace(b"public", b"publ\x80c")[:-2]):
+        with pytest.raises(SnmpDecodeError):
+            decode_request(bad)
+
+
+def test_varbind_cache_answers_new_values_and_rejects_bools() -> None:
+    view = make_view()
+    agent = SnmpAgent(view)
+    sent = _sink(agent)
+
+    def get(rid: int) -> Message:
+        req = Message(1, b"public", PduType.GET, rid, 0, 0, (VarBind(RW_INT),))
+        agent._datagram(encode_message(req), ("127.0.0.1", 1))
+        return decode_message(sent[-1])
+
+    assert get(1).varbinds[0].value == -5
+    view.put(RW_INT, Tag.INTEGER, 1)
+    assert get(2).varbinds[0].value == 1
+    view.put(RW_INT, Tag.INTEGER, True)  # a bool is not an INTEGER, even once 1 is cached
+    assert get(3).error_status == ErrorStatus.GEN_ERR
+    view.put(RW_INT, Tag.GAUGE32, 1)  # same value, another tag
+    assert get(4).varbinds[0] == VarBind(RW_INT, Tag.GAUGE32, 1)
