@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from operator import attrgetter
 
 from simulators.engine import PhaseControl, SignalEngine
 from simulators.ntcip.objects import (
@@ -66,6 +65,12 @@ def _const(value: Value) -> Getter:
 
 def _grouped(read: Callable[[], int], group: int) -> Getter:
     return lambda: group_byte(read(), group)
+
+
+def _grouped_attr(e: SignalEngine, attr: str, group: int) -> Getter:
+    """group_byte(getattr(e, attr), group) in one call: these are read on every poll."""
+    shift = (group - 1) * 8
+    return lambda: getattr(e, attr) >> shift & 0xFF
 
 
 def _timing_getter(e: SignalEngine, phase: int, field: str, scale: int) -> Getter:
@@ -148,7 +153,7 @@ def add_phase_objects(b: TreeBuilder, e: SignalEngine) -> None:
     for g in range(1, groups + 1):
         b.column(status + (1,), (g,), "phaseStatusGroupNumber", _const(g))
         for col, name, attr in _STATUS_COLUMNS:
-            b.column(status + (col,), (g,), name, _grouped(partial(attrgetter(attr), e), g))
+            b.column(status + (col,), (g,), name, _grouped_attr(e, attr, g))
         b.column(control + (1,), (g,), "phaseControlGroupNumber", _const(g))
         for kind, name in _CONTROL_COLUMNS:
             b.column(
@@ -178,11 +183,11 @@ def add_detector_objects(b: TreeBuilder, e: SignalEngine) -> None:
             status + (2,),
             (g,),
             "vehicleDetectorStatusGroupActive",
-            _grouped(partial(attrgetter("detector_active"), e), g),
+            _grouped_attr(e, "detector_active", g),
         )
         b.column(
             status + (3,),
             (g,),
             "vehicleDetectorStatusGroupAlarms",
-            _grouped(partial(attrgetter("detector_alarms"), e), g),
+            _grouped_attr(e, "detector_alarms", g),
         )

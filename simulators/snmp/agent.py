@@ -5,9 +5,9 @@ controllers do - v1 noSuchName vs v2c exception values, tooBig, silent drops for
 community - and up to 2,000 of them must run in one process. So each agent is a single
 DatagramProtocol with no tasks of its own; requests are served synchronously in
 `datagram_received` with our own codec, and latency faults are loop timers. A repeated request
-is decoded once (decode_request), small-integer varbinds are encoded once, and a BatchView
-answers a GET from one clock reading. The NTCIP controller face implements `MibView`; `DictMibView` serves
-tests.
+is decoded once (decode_request), small-integer varbinds are encoded once per request shape, and
+a BatchView answers a GET from one clock reading. The NTCIP controller face implements `MibView`;
+`DictMibView` serves tests.
 """
 
 from __future__ import annotations
@@ -158,7 +158,34 @@ def _echo(varbinds: Iterable[VarBind]) -> bytes:
     return b"".join([_encode_vb(vb.oid, vb.tag, vb.value) for vb in varbinds])
 
 
-_DECODED: dict[bytes, tuple[int, Message]] = {}
+class _Shape:
+    """What every repeat of one request shares: its OIDs as one stable tuple (a BatchView may
+    key a plan on its identity) and, per varbind, the encodings of small integer values."""
+
+    __slots__ = ("encoded", "oids", "tags")
+
+    def __init__(self, varbinds: tuple[VarBind, ...]) -> None:
+        self.oids: tuple[OID, ...] = tuple(vb.oid for vb in varbinds)
+        self.tags: list[int] = [-1] * len(varbinds)  # the tag `encoded[i]` holds, -1 none yet
+        self.encoded: list[dict[int, bytes]] = [{} for _ in varbinds]
+
+    def encode(self, i: int, tag: int, value: Value) -> bytes:
+        """_encode_vb(oids[i], tag, value), from the slot's cache when it can be."""
+        if type(value) is int and self.tags[i] == tag:  # not bool: it must not encode
+            enc = self.encoded[i].get(value)
+            if enc is not None:
+                return enc
+        enc = _encode_vb_raw(self.oids[i], tag, value)
+        if type(value) is int and -0x8000 <= value <= 0xFFFF:
+            slot = self.encoded[i]
+            if not slot:
+                self.tags[i] = tag
+            if self.tags[i] == tag and len(slot) < 512:
+                slot[value] = enc
+        return enc
+
+
+_DECODED: dict[bytes, tuple[int, Message, _Shape]] = {}
 """Decoded requests by their bytes minus the request-id content: a poller repeats the same
 request (only the request id differs) thousands of times a second, across every agent."""
 _DECODED_MAX = 512
@@ -204,9 +231,13 @@ def decode_request(data: bytes) -> Message:
 
     Equal bytes outside the request-id content (whose length is fixed by the prefix) decode to
     the same message but for request_id, which is any non-empty INTEGER, so a hit is exact."""
+    return _decode_request(data)[0]
+
+
+def _decode_request(data: bytes) -> tuple[Message, _Shape | None]:
     span = _request_id_span(data) if type(data) is bytes else None
     if span is None:
-        return decode_message(data)
+        return decode_message(data), None
     start, end = span
     key = data[:start] + data[end:]
     hit = _DECODED.get(key)
@@ -214,12 +245,13 @@ def decode_request(data: bytes) -> Message:
         m = hit[1]
         return Message(m.version, m.community, m.pdu_type,
                        int.from_bytes(data[start:end], "big", signed=True),
-                       m.error_status, m.error_index, m.varbinds)
+                       m.error_status, m.error_index, m.varbinds), hit[2]
     msg = decode_message(data)
     if len(_DECODED) >= _DECODED_MAX:
         _DECODED.clear()
-    _DECODED[key] = (start, msg)
-    return msg
+    shape = _Shape(msg.varbinds)
+    _DECODED[key] = (start, msg, shape)
+    return msg, shape
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -281,7 +313,7 @@ class SnmpAgent:
         stats = self.stats
         stats["requests"] += 1
         try:
-            req = decode_request(data)
+            req, shape = _decode_request(data)
         except SnmpDecodeError:
             stats["malformed"] += 1
             return
@@ -306,7 +338,7 @@ class SnmpAgent:
         try:
             if self.on_request is not None:
                 self.on_request()
-            out = self._respond(req)
+            out = self._respond(req, shape)
         except Exception:
             log.exception("SNMP agent failed to serve a request")
             stats["internal_errors"] += 1
@@ -343,7 +375,7 @@ class SnmpAgent:
         return assemble_message(req.version, req.community, PduType.RESPONSE, self._rid(req),
                                 ErrorStatus.TOO_BIG, 0, b"")
 
-    def _respond(self, req: Message) -> bytes:
+    def _respond(self, req: Message, shape: _Shape | None = None) -> bytes:
         faults = self.faults
         limit = faults.max_varbinds
         if limit is not None and len(req.varbinds) > limit:
@@ -355,7 +387,7 @@ class SnmpAgent:
         if pdu == PduType.GET_BULK:
             return self._bulk(req)
         if pdu == PduType.GET:
-            status, index, body = self._get(version, req.varbinds)
+            status, index, body = self._get(version, req.varbinds, shape)
         elif pdu == PduType.GET_NEXT:
             status, index, body = self._get_next(version, req.varbinds)
         else:
@@ -373,18 +405,23 @@ class SnmpAgent:
 
     # ----------------------------------------------------------------- operations
 
-    def _get(self, version: int, varbinds: tuple[VarBind, ...]) -> tuple[int, int, bytes]:
-        oids = [vb.oid for vb in varbinds]
+    def _get(
+        self, version: int, varbinds: tuple[VarBind, ...], shape: _Shape | None = None
+    ) -> tuple[int, int, bytes]:
+        if shape is None:
+            shape = _Shape(varbinds)
+        oids = shape.oids
         batch = self._batch
         answers = batch.get_each(oids) if batch is not None else map(self.view.get, oids)
+        encode = shape.encode
         parts: list[bytes] = []
-        for i, (oid, found) in enumerate(zip(oids, answers, strict=False)):  # lazy answers
+        for i, found in enumerate(answers):  # lazy: stop pulling at a v1 error
             if found is None or (version == 0 and found[0] == Tag.COUNTER64):
                 if version == 0:
                     return ErrorStatus.NO_SUCH_NAME, i + 1, b""
-                parts.append(_encode_vb(oid, self._missing_tag(oid), None))
+                parts.append(_encode_vb(oids[i], self._missing_tag(oids[i]), None))
             else:
-                parts.append(_encode_vb(oid, found[0], found[1]))
+                parts.append(encode(i, found[0], found[1]))
         return 0, 0, b"".join(parts)
 
     def _missing_tag(self, oid: OID) -> int:

@@ -498,3 +498,16 @@ def test_get_each_is_lazy_so_a_v1_error_does_not_read_short_alarm() -> None:
     answers = v.get_each([asc(9, 9, 9), SHORT_ALARM])
     assert next(answers) is None  # the agent stops here (v1 noSuchName)
     assert ival(v, SHORT_ALARM) & 0b100  # the latch is still set
+
+
+def test_get_each_plan_for_a_repeated_oids_tuple_never_serves_stale_values() -> None:
+    v, _, clock = view(at=42.0)
+    oids = (SYS_UPTIME, SYSTEM_PATTERN_CONTROL, SHORT_ALARM)  # one tuple, as the agent passes
+    assert [a for a in v.get_each(oids)][:2] == [(TIMETICKS, 4200), (INTEGER, 0)]
+    clock.now += 0.1
+    assert v.set(SYSTEM_PATTERN_CONTROL, INTEGER, 3) == NO_ERROR
+    assert list(v.get_each(oids))[:2] == [(TIMETICKS, 4210), (INTEGER, 3)]
+    clock.now = T0 + 100.5  # local cycle zero latched: read once, then cleared
+    answers = [list(v.get_each(oids))[2] for _ in range(2)]
+    assert answers[0] is not None and answers[0][1] & 0b100
+    assert answers[1] is not None and not answers[1][1] & 0b100

@@ -518,3 +518,19 @@ def test_varbind_cache_answers_new_values_and_rejects_bools() -> None:
     assert get(3).error_status == ErrorStatus.GEN_ERR
     view.put(RW_INT, Tag.GAUGE32, 1)  # same value, another tag
     assert get(4).varbinds[0] == VarBind(RW_INT, Tag.GAUGE32, 1)
+
+
+def test_repeated_request_shape_serves_current_values_per_agent() -> None:
+    views = [make_view(), make_view()]
+    agents = [SnmpAgent(v) for v in views]
+    sinks = [_sink(a) for a in agents]
+    req = encode_message(Message(1, b"public", PduType.GET, 1, 0, 0, (VarBind(UPTIME),
+                                                                     VarBind(RW_INT))))
+    for step in range(3):
+        for k, (view, agent) in enumerate(zip(views, agents, strict=True)):
+            view.put(UPTIME, Tag.TIMETICKS, step * 10 + k)
+            view.put(RW_INT, Tag.INTEGER if step < 2 else Tag.GAUGE32, step - k)
+            agent._datagram(req, ("127.0.0.1", 1))
+            got = decode_message(sinks[k][-1]).varbinds
+            assert got[0] == VarBind(UPTIME, Tag.TIMETICKS, step * 10 + k)
+            assert got[1] == VarBind(RW_INT, Tag.INTEGER if step < 2 else Tag.GAUGE32, step - k)
