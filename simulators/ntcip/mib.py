@@ -59,6 +59,7 @@ __all__ = ["ECONOLITE_PATTERN_OID", "NtcipFaceOptions", "NtcipMibView", "half_of
 
 ECONOLITE_PATTERN_OID: OID = (1, 3, 6, 1, 4, 1, 1206, 3, 5, 2, 1, 22, 0)
 _INT_TAGS = frozenset({INTEGER, COUNTER32, GAUGE32, TIMETICKS})
+_PLANS_MAX = 8
 _Plan = tuple[
     Sequence[OID],  # the OIDs object it was made for (compared by identity)
     tuple[tuple[int, Getter] | None, ...],  # (tag, getter) per OID, None where absent
@@ -121,7 +122,7 @@ def _type_ok(tag: int, value: Value) -> bool:
 class NtcipMibView:
     """The MibView protocol (get / next_oid / set) for one engine. See the module docstring."""
 
-    __slots__ = ("_clock", "_entries", "_oids", "_plan", "_table", "engine", "options")
+    __slots__ = ("_clock", "_entries", "_oids", "_plans", "_table", "engine", "options")
 
     def __init__(
         self,
@@ -141,7 +142,7 @@ class NtcipMibView:
         self._table: dict[OID, tuple[int, Getter, Setter | None, Entry]] = {
             x.oid: (x.tag, x.getter, x.setter, x) for x in entries
         }
-        self._plan: _Plan | None = None
+        self._plans: dict[int, _Plan] = {}  # by id() of the OIDs object the plan holds
 
     def get(self, oid: OID) -> tuple[int, Value] | None:
         """(BER tag, value) of an instance, or None if there is no such instance."""
@@ -153,16 +154,19 @@ class NtcipMibView:
 
     def get_each(self, oids: Sequence[OID]) -> Iterator[tuple[int, Value] | None]:
         """get() of each OID, lazily, with the engine advanced once: a GET answers from one
-        instant (the agent's BatchView hook). The lookups are kept for the next call with the
-        same `oids` object (the agent passes one tuple per request shape; the OID set is
-        static, so they cannot go stale). With every OID present nothing can stop the agent
-        early, so the values are read at once."""
-        plan = self._plan
-        if plan is None or plan[0] is not oids:
+        instant (the agent's BatchView hook). The lookups are kept for later calls with the
+        same `oids` object (the agent passes one tuple per request shape, and a poller may
+        split its poll into a few; the OID set is static, so they cannot go stale). With every
+        OID present nothing can stop the agent early, so the values are read at once."""
+        plan = self._plans.get(id(oids))
+        if plan is None or plan[0] is not oids:  # the plan holds oids: its id is not reused
             items = tuple(None if (x := self._table.get(o)) is None else (x[0], x[1])
                           for o in oids)
             present = tuple(x for x in items if x is not None)
-            plan = self._plan = (oids, items, present if len(present) == len(items) else None)
+            plan = (oids, items, present if len(present) == len(items) else None)
+            if len(self._plans) >= _PLANS_MAX:
+                self._plans.clear()
+            self._plans[id(oids)] = plan
         if not oids:
             return iter(())
         if plan[2] is not None:

@@ -189,6 +189,8 @@ _DECODED: dict[bytes, tuple[int, Message, _Shape]] = {}
 """Decoded requests by their bytes minus the request-id content: a poller repeats the same
 request (only the request id differs) thousands of times a second, across every agent."""
 _DECODED_MAX = 512
+_SHAPES: dict[tuple[VarBind, ...], _Shape] = {}
+"""One shape per varbind list, whatever the request-id length or community around it."""
 
 
 def _header(data: bytes, pos: int) -> tuple[int, int] | None:
@@ -249,7 +251,10 @@ def _decode_request(data: bytes) -> tuple[Message, _Shape | None]:
     msg = decode_message(data)
     if len(_DECODED) >= _DECODED_MAX:
         _DECODED.clear()
-    shape = _Shape(msg.varbinds)
+        _SHAPES.clear()
+    shape = _SHAPES.get(msg.varbinds)
+    if shape is None:
+        shape = _SHAPES[msg.varbinds] = _Shape(msg.varbinds)
     _DECODED[key] = (start, msg, shape)
     return msg, shape
 
@@ -413,15 +418,21 @@ class SnmpAgent:
         oids = shape.oids
         batch = self._batch
         answers = batch.get_each(oids) if batch is not None else map(self.view.get, oids)
-        encode = shape.encode
+        tags, encoded, encode = shape.tags, shape.encoded, shape.encode
         parts: list[bytes] = []
         for i, found in enumerate(answers):  # lazy: stop pulling at a v1 error
             if found is None or (version == 0 and found[0] == Tag.COUNTER64):
                 if version == 0:
                     return ErrorStatus.NO_SUCH_NAME, i + 1, b""
                 parts.append(_encode_vb(oids[i], self._missing_tag(oids[i]), None))
-            else:
-                parts.append(encode(i, found[0], found[1]))
+                continue
+            tag, value = found  # shape.encode's cache hit, inlined: this runs per varbind
+            if tag == tags[i] and type(value) is int:
+                enc = encoded[i].get(value)
+                if enc is not None:
+                    parts.append(enc)
+                    continue
+            parts.append(encode(i, tag, value))
         return 0, 0, b"".join(parts)
 
     def _missing_tag(self, oid: OID) -> int:
