@@ -199,6 +199,7 @@ async def measure_polling(gw: Gateway, sim_pid: int, n: int, interval: float,
         "gateway_cpu_cores": round(cpu / elapsed, 3),
         "simulator_cpu_cores": round(sim_cpu / elapsed, 3),
         "gateway_rss_mb": round(rss_mb(), 1),
+        "simulator_rss_mb": round(rss_mb(sim_pid), 1),
         "overruns": gw.scheduler.overruns,
         "load": load(),
     }
