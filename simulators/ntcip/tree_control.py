@@ -12,7 +12,8 @@ are produced.
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from functools import cache, partial
 from operator import attrgetter
 
 from simulators.engine import SignalEngine
@@ -45,7 +46,21 @@ def _const(value: Value) -> Getter:
 
 
 def _attr(e: SignalEngine, name: str) -> Getter:
-    return partial(attrgetter(name), e)
+    """getattr(e, name) as partial(shared reader, e), which the view calls as reader(e)."""
+    return partial(_field(name), e)
+
+
+@cache
+def _field(name: str) -> Callable[[SignalEngine], Value]:
+    return attrgetter(name)
+
+
+def _system_pattern_control(e: SignalEngine) -> Value:
+    return e.central.system_pattern_control
+
+
+def _preempt_not_active(e: SignalEngine) -> Value:
+    return PREEMPT_NOT_ACTIVE
 
 
 def add_unit_objects(b: TreeBuilder, e: SignalEngine) -> None:
@@ -62,7 +77,7 @@ def add_unit_objects(b: TreeBuilder, e: SignalEngine) -> None:
     b.scalar(u + (6,), "unitFlashStatus", _attr(e, "unit_flash_status"))
     b.scalar(u + (7,), "unitAlarmStatus2", _attr(e, "unit_alarm_status2"))
     b.scalar(u + (8,), "unitAlarmStatus1", _attr(e, "unit_alarm_status1"))
-    b.scalar(u + (9,), "shortAlarmStatus", e.read_short_alarm_status)
+    b.scalar(u + (9,), "shortAlarmStatus", partial(SignalEngine.read_short_alarm_status, e))
     b.scalar(
         u + (10,), "unitControl", lambda: e.central.unit_control, access=RW,
         setter=int_setter(0, 255, e.set_unit_control, validate=_unit_control_ok),
@@ -166,7 +181,7 @@ def add_coord_objects(b: TreeBuilder, e: SignalEngine) -> None:
     b.scalar(c + (12,), "coordCycleStatus", _attr(e, "cycle_timer"))
     b.scalar(c + (13,), "coordSyncStatus", _attr(e, "sync_timer"))
     b.scalar(
-        c + (14,), "systemPatternControl", lambda: e.central.system_pattern_control, access=RW,
+        c + (14,), "systemPatternControl", partial(_system_pattern_control, e), access=RW,
         setter=int_setter(0, 255, e.set_system_pattern_control),
     )  # fmt: skip
     b.scalar(
@@ -209,7 +224,7 @@ def add_misc_objects(b: TreeBuilder, e: SignalEngine) -> None:
     b.scalar(p + (1,), "maxPreempts", _const(PREEMPTS))
     for n in range(1, PREEMPTS + 1):
         b.column(p + (2, 1, 1), (n,), "preemptNumber", _const(n))
-        b.column(p + (2, 1, 16), (n,), "preemptState", _const(PREEMPT_NOT_ACTIVE))
+        b.column(p + (2, 1, 16), (n,), "preemptState", partial(_preempt_not_active, e))
     r = ASC + (7,)
     seqs = sorted(s.number for s in e.config.sequences)
     rings = len(e.config.sequence(e.config.free_sequence).rings)

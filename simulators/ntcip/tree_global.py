@@ -8,6 +8,8 @@ globalSetIDParameter follows the engine's config_version, which changes on every
 
 from __future__ import annotations
 
+from functools import partial
+
 from simulators.engine import SignalEngine
 from simulators.ntcip.objects import (
     ASC,
@@ -58,18 +60,25 @@ def add_system_objects(b: TreeBuilder, e: SignalEngine) -> None:
     }
     b.scalar(SYSTEM + (1,), "sysDescr", _const(descr), tag=OCTET_STRING, origin="mib2")
     b.scalar(SYSTEM + (2,), "sysObjectID", _const(SYS_OBJECT_ID), tag=OBJECT_ID, origin="mib2")
-    b.scalar(
-        SYSTEM + (3,),
-        "sysUpTime",
-        lambda: round(e.uptime_s * 100) & 0xFFFFFFFF,
-        tag=TIMETICKS,
-        origin="mib2",
-    )
+    b.scalar(SYSTEM + (3,), "sysUpTime", partial(_sys_uptime, e), tag=TIMETICKS, origin="mib2")
     for sub, name, key in ((4, "sysContact", "contact"), (5, "sysName", "name"),
                            (6, "sysLocation", "location")):  # fmt: skip
         get, put = _text_store(store, key)
         b.scalar(SYSTEM + (sub,), name, get, tag=OCTET_STRING, access=RW, setter=put,
                  origin="mib2")  # fmt: skip
+
+
+# Polled objects: partial(reader, e), so the view calls one reader shared by every controller.
+def _sys_uptime(e: SignalEngine) -> Value:
+    return round(e.uptime_s * 100) & 0xFFFFFFFF
+
+
+def _set_id(e: SignalEngine) -> Value:
+    return e.config_version & 0xFFFF
+
+
+def _global_time(e: SignalEngine) -> Value:
+    return int(e.device_time_s) & 0xFFFFFFFF
 
 
 def _dst_ok(value: int) -> None:
@@ -88,7 +97,7 @@ def _set_tz(e: SignalEngine, value: int) -> None:
 def add_global_objects(b: TreeBuilder, e: SignalEngine) -> None:
     g = GLOBAL
     modules = e.config.modules
-    b.scalar(g + (1, 1), "globalSetIDParameter", lambda: e.config_version & 0xFFFF)
+    b.scalar(g + (1, 1), "globalSetIDParameter", partial(_set_id, e))
     b.scalar(g + (1, 2), "globalMaxModules", _const(len(modules)))
     row = g + (1, 3, 1)
     for m, info in enumerate(modules, start=1):
@@ -99,7 +108,7 @@ def add_global_objects(b: TreeBuilder, e: SignalEngine) -> None:
         b.column(row + (5,), (m,), "moduleVersion", _const(info.version.encode()), tag=OCTET_STRING)
         b.column(row + (6,), (m,), "moduleType", _const(info.kind))
     b.scalar(
-        g + (3, 1), "globalTime", lambda: int(e.device_time_s) & 0xFFFFFFFF, tag=COUNTER32,
+        g + (3, 1), "globalTime", partial(_global_time, e), tag=COUNTER32,
         access=RW, setter=int_setter(0, 0xFFFFFFFF, e.set_device_time),
     )  # fmt: skip
     b.scalar(

@@ -9,7 +9,7 @@ rule (bit 0 = lowest-numbered member of the group).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 
 from simulators.engine import PhaseControl, SignalEngine
 from simulators.ntcip.objects import (
@@ -68,9 +68,14 @@ def _grouped(read: Callable[[], int], group: int) -> Getter:
 
 
 def _grouped_attr(e: SignalEngine, attr: str, group: int) -> Getter:
-    """group_byte(getattr(e, attr), group) in one call: these are read on every poll."""
+    """group_byte(getattr(e, attr), group) as partial(shared reader, e): read on every poll."""
+    return partial(_group_reader(attr, group), e)
+
+
+@cache
+def _group_reader(attr: str, group: int) -> Callable[[SignalEngine], Value]:
     shift = (group - 1) * 8
-    return lambda: getattr(e, attr) >> shift & 0xFF
+    return lambda e: getattr(e, attr) >> shift & 0xFF
 
 
 def _timing_getter(e: SignalEngine, phase: int, field: str, scale: int) -> Getter:
