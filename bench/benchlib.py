@@ -163,7 +163,7 @@ async def sample_staleness(gw: Gateway, seconds: float) -> tuple[list[float], in
     return ages, never
 
 
-LOOP = os.environ.get("JUNCTION_LOOP", "uvloop")  # the gateway's default; "asyncio" to compare
+LOOP = os.environ.get("JUNCTION_LOOP", "asyncio")  # the gateway's default; "uvloop" to compare
 
 
 async def measure_polling(gw: Gateway, sim_pid: int, n: int, interval: float,
@@ -206,7 +206,7 @@ async def measure_polling(gw: Gateway, sim_pid: int, n: int, interval: float,
 
 
 def run(main: Callable[[], Awaitable[T]]) -> T:
-    """Run the bench on the gateway's event loop (JUNCTION_LOOP, default uvloop), with
+    """Run the bench on the gateway's event loop (JUNCTION_LOOP, default asyncio), with
     SIGTERM treated like Ctrl-C (the main task is cancelled, so every `finally` and context
     manager runs and child processes are stopped)."""
     from gateway import eventloop

@@ -19,10 +19,10 @@ fi
 
 PY=${PYTHON:-python3}
 $PY -m pip install -q --disable-pip-version-check -e '.[test]'
-# The whole suite on uvloop (production's loop), then the protocol and end-to-end tests again on
-# the standard loop that `junction --loop asyncio` offers.
+# The whole suite on the standard loop (the gateway's default), then the protocol and
+# end-to-end tests again on uvloop, which `junction --loop uvloop` offers.
 $PY -m pytest -q -p no:cacheprovider "$@"
 if [ "$#" -eq 0 ]; then
-    JUNCTION_LOOP=asyncio exec $PY -m pytest -q -p no:cacheprovider tests/sdk tests/integration \
+    JUNCTION_LOOP=uvloop exec $PY -m pytest -q -p no:cacheprovider tests/sdk tests/integration \
         tests/test_eventloop.py
 fi

@@ -1,5 +1,5 @@
-"""The suite runs on the event loop production runs on: uvloop, the CLI's default
-(gateway/eventloop.py). JUNCTION_LOOP=asyncio runs it on the standard loop instead."""
+"""The suite runs on the standard asyncio loop, the gateway's default (gateway/eventloop.py);
+JUNCTION_LOOP=uvloop runs it on uvloop, which `junction --loop uvloop` offers."""
 
 from __future__ import annotations
 
@@ -15,5 +15,5 @@ from gateway.eventloop import loop_factory
 def pytest_asyncio_loop_factories(
         config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[],
                                                                            asyncio.AbstractEventLoop]]:
-    name = os.environ.get("JUNCTION_LOOP", "uvloop")
+    name = os.environ.get("JUNCTION_LOOP", "asyncio")
     return {name: loop_factory(name)}

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 JUNCTION = [sys.executable, "-m", "gateway.cli"]
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,11 +57,13 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_demo_serves_devices_and_stops_on_sigterm(tmp_path: Path, loop: str) -> None:
     port = free_port()
     ntcip_port = free_udp_port()
-    proc = subprocess.Popen([*JUNCTION, "demo", "--port", str(port), "--operator-token",
-                             "demo-token-0123456789", "--store", str(tmp_path / "d.db"),
+    proc = subprocess.Popen([*JUNCTION, "--loop", loop, "demo", "--port", str(port),
+                             "--operator-token", "demo-token-0123456789",
+                             "--store", str(tmp_path / "d.db"),
                              "--ntcip-port", str(ntcip_port), "--gat1049-port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})

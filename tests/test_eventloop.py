@@ -1,4 +1,4 @@
-"""The event loop choice: uvloop by default, the standard loop on request, a clear error for
+"""The event loop choice: the standard loop by default, uvloop on request, a clear error for
 anything else; and the suite itself runs on the chosen loop."""
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def test_run_uses_the_named_loop() -> None:
 
     assert run(which(), "uvloop").startswith("uvloop")
     assert run(which(), "asyncio").startswith("asyncio")
+    assert run(which()).startswith("asyncio")
 
 
 async def test_the_suite_runs_on_the_configured_loop() -> None:
     module = type(asyncio.get_running_loop()).__module__
-    assert module.startswith(os.environ.get("JUNCTION_LOOP", "uvloop"))
+    assert module.startswith(os.environ.get("JUNCTION_LOOP", "asyncio"))
