@@ -6,9 +6,10 @@
 Simulators (child process), then an in-process Gateway with its API (gateway.runner.start_api
 on 127.0.0.1, anonymous reads) polling them. Once the fleet has state, two load phases of wrk
 query GET /api/v1/devices/<id>/state, cycling over every device id (a Lua script):
-  1. paced: --connections keep-alive connections, each waiting `delay()` between requests so
-     that together they send about --rate req/s (plain wrk has no rate option and wrk2 is not
-     in Debian; the achieved rate is reported and must reach 98% of --rate).
+  1. paced: --connections keep-alive connections, each waiting `delay()` after each answer,
+     the delay set from a 3 s calibration run's mean latency so that together they send about
+     --rate req/s (plain wrk has no rate option and wrk2 is not in Debian; the achieved rate is
+     reported and must reach 98% of --rate).
   2. max throughput: wrk -t2 -c50 without delay, so its p99 is at saturation.
 wrk is C and costs the shared 2-core machine little; its latency is from send to whole body.
 During each phase, poll rate, state staleness (as poll_ntcip.py) and gateway CPU are measured
@@ -64,11 +65,13 @@ def seconds_of(text: str) -> float:
 def parse_wrk(out: str) -> dict[str, Any]:
     latency = {f"p{m[1]}": round(seconds_of(m[2]) * 1000, 3)
                for m in re.finditer(r"^\s+(\d+)%\s+(\S+)$", out, re.M)}
+    avg = re.search(r"^\s+Latency\s+(\S+)", out, re.M)
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
     total = re.search(r"(\d+) requests in", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
     return {"requests_per_s": float(rps[1]) if rps else None,
+            "latency_avg_ms": round(seconds_of(avg[1]) * 1000, 3) if avg else 0.0,
             "requests": int(total[1]) if total else None, "latency_ms": latency,
             "non_2xx": int(bad[1]) if bad else 0,
             "socket_errors": errors[1] if errors else None}
@@ -131,16 +134,22 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
             ids = [rt.id for rt in gw.registry]
             script = Path(tmp, "cycle.lua")
             script.write_text(LUA % ", ".join(f'"{i}"' for i in ids))
-            paced = Path(tmp, "paced.lua")
-            # A connection's period is delay + latency; aim 10% short of the period so
-            # that the rate is reached with a few ms of latency.
+            # A connection's period is delay + latency: a short calibration run measures the
+            # latency at about the target rate, and the delay is the period minus that.
             period_ms = a.connections / a.rate * 1000
+            paced = Path(tmp, "paced.lua")
             paced.write_text(script.read_text() + PACE % (period_ms * 0.9))
+            with child(wrk_command(a, a.connections, paced, base, seconds=3),
+                       stdout=subprocess.PIPE) as proc:
+                calibration = await asyncio.to_thread(wrk_result, proc, 30)
+            delay_ms = max(0.0, period_ms - calibration["latency_avg_ms"])
+            paced.write_text(script.read_text() + PACE % delay_ms)
             fixed_cmd = wrk_command(a, a.connections, paced, base)
-            note("paced: " + " ".join(fixed_cmd))
+            note(f"paced: delay {delay_ms:.2f} ms: " + " ".join(fixed_cmd))
             with child(fixed_cmd, stdout=subprocess.PIPE) as proc:
                 work = asyncio.ensure_future(asyncio.to_thread(wrk_result, proc, a.seconds + 30))
                 fixed = await during(gw, a.seconds, work)
+            fixed["delay_ms"] = round(delay_ms, 3)
             wrk_cmd = wrk_command(a, a.wrk_connections, script, base)
             note("max throughput: " + " ".join(wrk_cmd))
             with child(wrk_cmd, stdout=subprocess.PIPE) as proc:
@@ -167,8 +176,9 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def wrk_command(a: argparse.Namespace, connections: int, script: Path, base: str) -> list[str]:
-    return ["wrk", f"-t{a.wrk_threads}", f"-c{connections}", f"-d{int(a.seconds)}s",
+def wrk_command(a: argparse.Namespace, connections: int, script: Path, base: str,
+                seconds: float | None = None) -> list[str]:
+    return ["wrk", f"-t{a.wrk_threads}", f"-c{connections}", f"-d{int(seconds or a.seconds)}s",
             "--timeout", "2s", "--latency", "-s", str(script), base + "/"]
 
 
