@@ -52,8 +52,8 @@ def last_per_n(path: Path, key: str) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     if path.exists():
         for line in path.read_text().splitlines():
-            if line.strip():
-                row = json.loads(line)
+            row = json.loads(line) if line.strip() else {}
+            if key in row:  # skip notes kept beside the results
                 rows[int(row[key])] = row
     return [rows[n] for n in sorted(rows)]
 
