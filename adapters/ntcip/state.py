@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from adapters.ntcip import const as C
 from adapters.ntcip import mapping
@@ -55,17 +56,10 @@ class StateBuilder:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self._phase_oids = tuple(C.PHASE_STATUS + (col, g)
-                                 for col in C.PHASE_STATUS_COLUMNS.values()
-                                 for g in range(1, layout.phase_groups + 1))
-        self._detector_oids = tuple(base + (g,) for base in (C.DETECTOR_ACTIVE,
-                                                              C.DETECTOR_ALARMS)
-                                    for g in range(1, layout.detector_groups + 1))
         extras = ([layout.vendor_oid] if layout.vendor_oid else []) + list(layout.extra.values())
-        self._control_oids = (C.UNIT_CONTROL_STATUS, C.UNIT_FLASH_STATUS,
-                              C.COORD_PATTERN_STATUS, C.LOCAL_FREE_STATUS,
-                              C.SYSTEM_PATTERN_CONTROL, *extras)
-        self._preempt_oids = tuple(C.PREEMPT_STATE + (n,) for n in range(1, layout.preempts + 1))
+        self._phase_oids, self._detector_oids, self._control_oids, self._preempt_oids = \
+            _part_oids(layout.phase_groups, layout.detector_groups, layout.preempts,
+                       tuple(extras))
         # (raw values the part was built from, the part); parts are never mutated.
         self._control: tuple[object, ControlState | None] = (None, None)
         self._phases: tuple[object, list[PhaseState]] = (None, [])
@@ -130,6 +124,20 @@ class StateBuilder:
         masks = {name: _merge(values[i * groups:(i + 1) * groups])
                  for i, name in enumerate(C.PHASE_STATUS_COLUMNS)}
         return mapping.phases(lay.phases, masks, flashing, lay.flash_colours, lay.ped_phases)
+
+
+@lru_cache(maxsize=256)
+def _part_oids(phase_groups: int, detector_groups: int, preempts: int, extras: tuple[OID, ...]
+               ) -> tuple[tuple[OID, ...], tuple[OID, ...], tuple[OID, ...], tuple[OID, ...]]:
+    """The OIDs each part is built from, shared by every controller of the same shape (30,000
+    builders would otherwise hold 64 MB of identical tuples)."""
+    return (tuple(C.PHASE_STATUS + (col, g) for col in C.PHASE_STATUS_COLUMNS.values()
+                  for g in range(1, phase_groups + 1)),
+            tuple(base + (g,) for base in (C.DETECTOR_ACTIVE, C.DETECTOR_ALARMS)
+                  for g in range(1, detector_groups + 1)),
+            (C.UNIT_CONTROL_STATUS, C.UNIT_FLASH_STATUS, C.COORD_PATTERN_STATUS,
+             C.LOCAL_FREE_STATUS, C.SYSTEM_PATTERN_CONTROL, *extras),
+            tuple(C.PREEMPT_STATE + (n,) for n in range(1, preempts + 1)))
 
 
 def _merge(groups: tuple[int | None, ...]) -> int:
