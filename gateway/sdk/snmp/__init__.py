@@ -3,6 +3,10 @@
 Why not pysnmp on the hot path: it costs 1.2-3.5 ms of CPU per GET and loses requests beyond
 ~126 in flight on one socket; polling 2,000+ controllers per second needs a few tens of µs.
 pysnmp remains the reference the tests check our bytes against.
+
+For a poller: `SnmpClient.get_values(host, port, community, oids)` answers a GET in columns
+(`GetResponse`: tags and values in request order), decoded through a shape compiled once per
+OID list (response.py); `get()` returns a full `Message` for everything else.
 """
 
 from gateway.sdk.snmp.ber import SnmpDecodeError, SnmpEncodeError
