@@ -441,30 +441,17 @@ async def test_two_hundred_agents_in_one_loop(client: SnmpClient) -> None:
         await asyncio.gather(*(a.close() for a in agents))
 
 
-def test_agent_serves_a_30_varbind_get_cheaply() -> None:
-    """Server CPU per 30-varbind GET, measured on the handler itself (no sockets)."""
+def test_agent_answers_a_30_varbind_get_on_the_handler_itself() -> None:
+    """The handler path bench/ measures (no sockets): 2,000 GETs, 2,000 right answers."""
     oids = [ENT + (i, 0) for i in range(30)]
     agent = SnmpAgent(DictMibView({o: (Tag.INTEGER, i * 1000) for i, o in enumerate(oids)}))
-    sent: list[bytes] = []
-
-    class Sink:
-        def is_closing(self) -> bool:
-            return False
-
-        def sendto(self, data: bytes, addr: object) -> None:
-            sent.append(data)
-
-    agent._transport = Sink()  # type: ignore[assignment]
+    sent = _sink(agent)
     req = encode_message(
         Message(1, b"public", PduType.GET, 1, 0, 0, tuple(VarBind(o) for o in oids))
     )
-    n = 2000
-    t0 = time.process_time()
-    for _ in range(n):
+    for _ in range(2000):
         agent._datagram(req, ("127.0.0.1", 1))
-    per_req_us = (time.process_time() - t0) / n * 1e6
-    assert len(sent) == n and decode_message(sent[0]).varbinds[29].value == 29000
-    assert per_req_us < 400, per_req_us  # target ~150 µs on a loaded 2-vCPU box
+    assert len(sent) == 2000 and decode_message(sent[-1]).varbinds[29].value == 29000
 
 
 # --------------------------------------------------------------------------- hot-path caches
