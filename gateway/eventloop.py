@@ -1,9 +1,9 @@
 """Which event loop the gateway runs on: the standard asyncio loop, or uvloop on request.
 
-Measured at 5,000 NTCIP controllers polled at 1 Hz (bench/README.md): uvloop (libuv, in C)
-takes ~14% less CPU per poll (0.117 against 0.136 s per 1,000) and keeps the poll schedule
-when the REST API is overloaded, but it reads every queued datagram at once, so poll answers
-arrive in bursts and REST latency has a long tail (p99 35 ms at 1,700 req/s, against 6.8 ms
+Measured at 5,000 NTCIP controllers polled at 1 Hz with 2,000 REST reads/s (bench/README.md):
+uvloop (libuv, in C) takes ~14% less CPU per poll (0.117 against 0.136 s per 1,000) and keeps
+the poll schedule when the REST API is overloaded, but it reads every queued datagram at once,
+so poll answers arrive in bursts and REST latency has a long tail (p99 18 ms, against 3.0-3.2 ms
 on the standard loop, which reads one datagram per socket per turn and so interleaves API
 requests with polls). The standard loop is the default; `junction --loop uvloop` suits a
 gateway that polls much and is queried little.
