@@ -11,9 +11,10 @@ import pytest
 
 from gateway.eventloop import loop_factory
 
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
-def pytest_asyncio_loop_factories(
-        config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[],
-                                                                           asyncio.AbstractEventLoop]]:
+
+def pytest_asyncio_loop_factories(config: pytest.Config,
+                                  item: pytest.Item) -> Mapping[str, LoopFactory]:
     name = os.environ.get("JUNCTION_LOOP", "asyncio")
     return {name: loop_factory(name)}
