@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
-import sys
 
+from simulators import standalone
 from simulators.camera.model import demo_cameras
 from simulators.onvif.camera import OnvifCamera
 from simulators.onvif.context import OnvifQuirks
 from simulators.onvif.demo import DEMO_PASSWORD, DEMO_QUIRKS, DEMO_USERNAME
 
 
-async def serve(args: argparse.Namespace) -> None:
+def cameras(args: argparse.Namespace) -> list[OnvifCamera]:
+    """The demo cameras with the command line's overrides."""
     cams = []
     for seed, config in enumerate(demo_cameras()):
         quirks = DEMO_QUIRKS.get(config.id, OnvifQuirks())
@@ -37,37 +36,12 @@ async def serve(args: argparse.Namespace) -> None:
                           quirks=quirks, seed=seed)
         if args.clock_offset is not None:
             cam.set_clock_offset(args.clock_offset)
-        await cam.start(args.host, args.base_port + seed if args.base_port else 0)
         cams.append(cam)
-    print(json.dumps({"host": args.host, "devices": [
-        {"id": c.model.config.id, "port": c.port, "username": DEMO_USERNAME,
-         "password": args.password, "auth": c.quirks.auth} for c in cams]}), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    watcher = None
-    if args.watch_stdin:
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-
-        async def watch() -> None:
-            await reader.read()
-            stop.set()
-
-        watcher = asyncio.create_task(watch())
-    await stop.wait()
-    if watcher is not None:
-        watcher.cancel()
-    for cam in cams:
-        await cam.close()
+    return cams
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m simulators.onvif", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--base-port", type=int, default=0, help="0: any free ports")
+    parser = standalone.parser("python -m simulators.onvif", __doc__)
     parser.add_argument("--password", default=DEMO_PASSWORD)
     parser.add_argument("--auth", choices=["digest", "wsse", "both", "none"], default=None,
                         help="override every camera's auth mode")
@@ -80,11 +54,10 @@ def main() -> None:
     parser.add_argument("--lpr-topic", default=None,
                         help="topic of the reads (default tns1:RuleEngine/Recognition/"
                         "LicensePlate; e.g. tnsaxis:CameraApplicationPlatform/LPR)")
-    parser.add_argument("--watch-stdin", action="store_true", help="exit when stdin closes")
-    args = parser.parse_args()
-    if not args.host.startswith("127."):
-        parser.error("simulators listen on loopback only (127.0.0.0/8)")
-    asyncio.run(serve(args))
+    args = standalone.checked(parser)
+    asyncio.run(standalone.serve(cameras(args), args, lambda c, port: {
+        "id": c.model.config.id, "port": port, "username": DEMO_USERNAME,
+        "password": args.password, "auth": c.quirks.auth}))
 
 
 if __name__ == "__main__":
