@@ -10,10 +10,11 @@ alarms start and stop at known times.
 from __future__ import annotations
 
 import random
-import struct
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
+
+from simulators.camera.jpeg import evidence_jpeg
 
 __all__ = ["AlarmKind", "StreamProfile", "CameraConfig", "PtzPosition", "CameraAlarm",
            "CameraModel", "demo_cameras"]
@@ -197,30 +198,11 @@ class CameraModel:
         """An 8x8 grey baseline JPEG with the camera id and time in a COM segment, so each
         snapshot differs and clients that sniff the magic bytes accept it [I: not yet opened
         in an image viewer]."""
-        comment = f"{self.config.id} {self.device_time():.1f}".encode()
-        return _TINY_JPEG_HEAD + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + \
-            _TINY_JPEG_TAIL
+        return evidence_jpeg(f"{self.config.id} {self.device_time():.1f}")
 
 
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
-
-
-# An 8x8 grey baseline JPEG, split after SOI/APP0 so a comment segment can be inserted.
-_JPEG = bytes.fromhex(
-    "ffd8ffe000104a46494600010100000100010000"
-    "ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c20242e2720"
-    "222c231c1c2837292c30313434341f27393d38323c2e333432"
-    "ffc0000b080008000801011100"
-    "ffc4001f0000010501010101010100000000000000000102030405060708090a0b"
-    "ffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191a1"
-    "082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a5354"
-    "55565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6"
-    "a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3"
-    "f4f5f6f7f8f9fa"
-    "ffda0008010100003f00d2cf20ffd9")
-_TINY_JPEG_HEAD = _JPEG[:20]
-_TINY_JPEG_TAIL = _JPEG[20:]
 
 
 def demo_cameras() -> list[CameraConfig]:

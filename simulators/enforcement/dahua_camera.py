@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway.sdk.http import DigestVerifier, Verdict
+from simulators.camera.jpeg import evidence_jpeg
 from simulators.enforcement import dahua_payload as P
 from simulators.enforcement.faults import Faults
-from simulators.enforcement.images import evidence_jpeg
 from simulators.enforcement.traffic import Crossing, Lane, ViolationGenerator
 from simulators.engine import ControllerConfig, SignalEngine
 

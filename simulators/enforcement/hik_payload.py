@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
-from simulators.enforcement.images import evidence_jpeg
+from simulators.camera.jpeg import evidence_jpeg
 from simulators.enforcement.traffic import Crossing
 
 __all__ = ["HikQuirks", "Evidence", "evidence_for", "alert_tree", "alert_xml", "alert_json",

@@ -14,10 +14,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from simulators.camera.jpeg import evidence_jpeg
 from simulators.enforcement import hik_payload as P
 from simulators.enforcement.hik_camera import HikvisionItcSim, ItcConfig
 from simulators.enforcement.hik_push import PushJob
-from simulators.enforcement.images import evidence_jpeg
 from simulators.enforcement.traffic import Crossing, Lane
 from tests.adapters.enforcement.enf_harness import (
     all_violations,

@@ -1,4 +1,4 @@
-"""Evidence images for simulated cameras: small real JPEGs, unique per record, any size.
+"""Images for simulated cameras (snapshots, evidence): small real JPEGs, unique, any size.
 
 Each image is an 8x8 grey baseline JPEG (decodable) with the record's text in a COM segment,
 so every image has its own sha256, and optional COM padding segments up to a target size
