@@ -28,6 +28,7 @@ from gateway.model import (
     VehicleIndication,
 )
 from gateway.sdk import DecodeError
+from gateway.sdk.lamps import bit, vehicle_indication
 
 __all__ = ["Values", "number", "state", "uptime", "control", "device_time", "cycle", "phases",
            "detectors", "alarms", "preemption"]
@@ -133,32 +134,6 @@ def _mask(values: Values, name: str) -> int:
     return int(value) if value is not None else 0
 
 
-def _bit(mask: int, n: int) -> bool:
-    return bool(mask >> (n - 1) & 1)
-
-
-def _vehicle(red: bool, yellow: bool, green: bool, flashing: bool,
-             remembered: VehicleIndication | None) -> VehicleIndication:
-    """In flash the lamps blink, so a poll may catch them dark: keep the colour last lit."""
-    if flashing:
-        if green:
-            return VehicleIndication.GREEN_FLASH
-        if yellow:
-            return VehicleIndication.YELLOW_FLASH
-        if red:
-            return VehicleIndication.RED_FLASH
-        return remembered or VehicleIndication.RED_FLASH
-    if red and yellow:
-        return VehicleIndication.RED_YELLOW
-    if green:
-        return VehicleIndication.GREEN
-    if yellow:
-        return VehicleIndication.YELLOW
-    if red:
-        return VehicleIndication.RED
-    return VehicleIndication.DARK
-
-
 def phases(rmap: RegisterMap, values: Values, flashing: bool,
            remembered: dict[int, VehicleIndication]) -> list[PhaseState]:
     """Per-phase state from the phase bitmasks the map has. Updates `remembered`."""
@@ -171,7 +146,7 @@ def phases(rmap: RegisterMap, values: Values, flashing: bool,
     has_dont_walk = "dont_walks" in rmap.points
     out = []
     for n in range(1, rmap.phases + 1):
-        vehicle = _vehicle(_bit(m["reds"], n), _bit(m["yellows"], n), _bit(m["greens"], n),
+        vehicle = vehicle_indication(bit(m["reds"], n), bit(m["yellows"], n), bit(m["greens"], n),
                            flashing, remembered.get(n))
         if flashing:
             remembered[n] = vehicle
@@ -179,24 +154,24 @@ def phases(rmap: RegisterMap, values: Values, flashing: bool,
             remembered.pop(n, None)
         ped: PedIndication | None = None
         if has_ped:
-            if _bit(m["walks"], n):
+            if bit(m["walks"], n):
                 ped = PedIndication.WALK
-            elif _bit(m["ped_clears"], n):
+            elif bit(m["ped_clears"], n):
                 ped = PedIndication.PED_CLEAR
-            elif _bit(m["dont_walks"], n) or not has_dont_walk:
+            elif bit(m["dont_walks"], n) or not has_dont_walk:
                 ped = PedIndication.DONT_WALK
             else:
                 ped = PedIndication.DARK
         out.append(PhaseState(number=n, vehicle=vehicle, pedestrian=ped,
-                              vehicle_call=_bit(m["veh_calls"], n),
-                              ped_call=_bit(m["ped_calls"], n),
-                              is_next=_bit(m["phase_nexts"], n), is_on=_bit(m["phase_ons"], n)))
+                              vehicle_call=bit(m["veh_calls"], n),
+                              ped_call=bit(m["ped_calls"], n),
+                              is_next=bit(m["phase_nexts"], n), is_on=bit(m["phase_ons"], n)))
     return out
 
 
 def detectors(rmap: RegisterMap, values: Values) -> list[DetectorState]:
     active, faults = _mask(values, "detector_presence"), _mask(values, "detector_faults")
-    return [DetectorState(number=n, active=_bit(active, n), fault=_bit(faults, n))
+    return [DetectorState(number=n, active=bit(active, n), fault=bit(faults, n))
             for n in range(1, rmap.detectors + 1)]
 
 
@@ -217,6 +192,6 @@ def preemption(rmap: RegisterMap, values: Values) -> list[PreemptState]:
     if spec is None or number(values, spec.point) is None:
         return []
     mask = _mask(values, spec.point) >> spec.first_bit
-    return [PreemptState(number=n, active=_bit(mask, n),
-                         state="active" if _bit(mask, n) else "notActive")
+    return [PreemptState(number=n, active=bit(mask, n),
+                         state="active" if bit(mask, n) else "notActive")
             for n in range(1, spec.count + 1)]

@@ -20,6 +20,7 @@ from gateway.model import (
     PhaseState,
     VehicleIndication,
 )
+from gateway.sdk.lamps import bit, vehicle_indication
 
 __all__ = [
     "UNIT_CONTROL_STATUS", "UNIT_FLASH_STATUS", "LOCAL_FREE_STATUS", "PREEMPT_STATES",
@@ -54,10 +55,6 @@ def merge_groups(groups: list[int]) -> int:
     return mask
 
 
-def bit(mask: int, number: int) -> bool:
-    return bool(mask >> (number - 1) & 1)
-
-
 def control_mode(unit_control: int | None, unit_flash: int | None,
                  coord_pattern: int | None,
                  local_free: int | None) -> tuple[ControlMode, ControlSource, int | None,
@@ -75,28 +72,6 @@ def control_mode(unit_control: int | None, unit_flash: int | None,
     if coord_pattern is not None and 1 <= coord_pattern <= 253:
         return ControlMode.COORDINATED, source, coord_pattern, None
     return ControlMode.UNKNOWN, source, None, None
-
-
-def vehicle_indication(red: bool, yellow: bool, green: bool, flashing: bool,
-                       remembered: VehicleIndication | None) -> VehicleIndication:
-    """In flash the lamps blink, so a poll may catch them dark: keep the colour last seen lit."""
-    if flashing:
-        if green:
-            return VehicleIndication.GREEN_FLASH
-        if yellow:
-            return VehicleIndication.YELLOW_FLASH
-        if red:
-            return VehicleIndication.RED_FLASH
-        return remembered or VehicleIndication.RED_FLASH
-    if red and yellow:
-        return VehicleIndication.RED_YELLOW
-    if green:
-        return VehicleIndication.GREEN
-    if yellow:
-        return VehicleIndication.YELLOW
-    if red:
-        return VehicleIndication.RED
-    return VehicleIndication.DARK
 
 
 def ped_indication(walk: bool, ped_clear: bool, dont_walk: bool) -> PedIndication:
